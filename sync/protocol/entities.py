@@ -1,0 +1,243 @@
+"""One definition of every replicated entity's fields, used by the client and the server.
+
+A ``Field`` says what a value is (its kind, limits and code list), who may write it, and how
+it is normalised. ``ENTITIES`` maps each entity name to its fields in display order. Both
+sides' database tables, the server's push validation and the client's forms are derived from
+these definitions; nothing else lists an entity's fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+from . import codes, values
+
+NAME_MAX = 200
+NOTE_MAX = 4000
+
+
+class Kind(str, Enum):
+    TEXT = "text"  # single line
+    NOTE = "note"  # multi-line
+    CODE = "code"
+    OPEN_CODE = "open_code"
+    TAGS = "tags"
+    UUID = "uuid"
+    UUIDS = "uuids"
+    GRID = "grid"  # a grid's text id
+    DATE = "date"
+    TIME = "time"
+    INT = "int"
+    BOOL = "bool"
+    PHONE = "phone"
+    ID_NUMBER = "id_number"
+    SHA256 = "sha256"
+
+
+class Writer(str, Enum):
+    CLIENT = "client"  # any role in scope
+    SUPERVISOR = "supervisor"  # supervisors (and admins) only
+    SERVER = "server"  # set by the server; a create may carry it only as null or its default
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: Kind
+    label: str
+    required: bool = False
+    max_length: int = NAME_MAX
+    codes: codes.CodeSet | None = None
+    writer: Writer = Writer.CLIENT
+    immutable: bool = False  # fixed after the create (grid_id, household_id, parents)
+    default: Any = None
+    minimum: int = 0
+    maximum: int = 0
+
+    def normalise(self, value: object) -> Any:
+        """The canonical value, or ``ValidationError`` naming this field."""
+        try:
+            result = _NORMALISERS[self.kind](self, value)
+        except values.ValidationError as exc:
+            exc.field = self.name
+            raise
+        return result
+
+    def empty(self) -> Any:
+        """The value a create gets when it leaves this field out."""
+        if self.kind in (Kind.TAGS, Kind.UUIDS):
+            return []
+        return self.default
+
+
+def _max(field: Field) -> int:
+    return field.max_length
+
+
+_NORMALISERS: dict[Kind, Callable[[Field, object], Any]] = {
+    Kind.TEXT: lambda f, v: values.text(v, label=f.label, max_length=_max(f)),
+    Kind.NOTE: lambda f, v: values.text(v, label=f.label, max_length=_max(f), multiline=True),
+    Kind.CODE: lambda f, v: values.code(v, label=f.label, codes=f.codes),
+    Kind.OPEN_CODE: lambda f, v: values.open_code(v, label=f.label),
+    Kind.TAGS: lambda f, v: values.code_list(v, label=f.label, codes=f.codes),
+    Kind.UUID: lambda f, v: values.uuid_text(v, label=f.label),
+    Kind.UUIDS: lambda f, v: values.uuid_list(v, label=f.label),
+    Kind.GRID: lambda f, v: values.text(v, label=f.label, max_length=64),
+    Kind.DATE: lambda f, v: values.date(v, label=f.label),
+    Kind.TIME: lambda f, v: values.time(v, label=f.label),
+    Kind.INT: lambda f, v: values.integer(v, label=f.label, minimum=f.minimum, maximum=f.maximum),
+    Kind.BOOL: lambda f, v: values.boolean(v, label=f.label),
+    Kind.PHONE: lambda f, v: values.phone(v, label=f.label),
+    Kind.ID_NUMBER: lambda f, v: values.id_number(v, label=f.label),
+    Kind.SHA256: lambda f, v: values.sha256_hex(v, label=f.label),
+}
+
+
+def _fields(*fields: Field) -> Mapping[str, Field]:
+    return MappingProxyType({f.name: f for f in fields})
+
+
+def _text(name: str, label: str, **kw: Any) -> Field:
+    return Field(name, Kind.TEXT, label, **kw)
+
+
+def _note(name: str, label: str, **kw: Any) -> Field:
+    return Field(name, Kind.NOTE, label, max_length=NOTE_MAX, **kw)
+
+
+GRID_FIELDS = _fields(
+    _text("name", "网格名称", required=True),
+    _text("community", "社区"),
+    _text("street", "街道"),
+    _text("district", "区"),
+)
+
+HOUSEHOLD_FIELDS = _fields(
+    Field("grid_id", Kind.GRID, "网格", required=True, immutable=True),
+    _text("address", "地址", required=True),
+    _text("building", "楼栋", max_length=32),
+    _text("unit", "单元", max_length=32),
+    _text("room", "室", max_length=32),
+    _text("head_name", "户主姓名"),
+    Field("phone", Kind.PHONE, "联系电话"),
+    Field("kind", Kind.CODE, "户类型", codes=codes.HOUSEHOLD_KINDS),
+    Field("tags", Kind.TAGS, "标签", codes=codes.TAGS),
+    Field("visit_interval_days", Kind.INT, "走访周期（天）", minimum=1, maximum=3650),
+    _note("notes", "备注"),
+)
+
+RESIDENT_FIELDS = _fields(
+    Field("household_id", Kind.UUID, "所属住户", required=True, immutable=True),
+    _text("name", "姓名", required=True),
+    Field("gender", Kind.CODE, "性别", codes=codes.GENDERS),
+    Field("id_number", Kind.ID_NUMBER, "身份证号"),
+    Field("birth_date", Kind.DATE, "出生日期"),
+    Field("relation", Kind.CODE, "与户主关系", codes=codes.RELATIONS),
+    Field("phone", Kind.PHONE, "联系电话"),
+    Field("tags", Kind.TAGS, "标签", codes=codes.TAGS),
+    Field("present", Kind.BOOL, "在住", default=True),
+    _note("notes", "备注"),
+)
+
+VISIT_FIELDS = _fields(
+    Field("household_id", Kind.UUID, "所属住户", required=True, immutable=True),
+    Field("visited_at", Kind.TIME, "走访时间", required=True),
+    Field("outcome", Kind.CODE, "走访结果", required=True, codes=codes.VISIT_OUTCOMES),
+    Field("worker_id", Kind.UUID, "网格员", writer=Writer.SERVER),
+    Field("people_met", Kind.UUIDS, "见到的人员"),
+    _note("notes", "走访情况"),
+    Field("follow_up", Kind.BOOL, "需跟进"),
+    Field(
+        "review_status",
+        Kind.CODE,
+        "审核状态",
+        codes=codes.REVIEW_STATUSES,
+        writer=Writer.SUPERVISOR,
+        default="pending",
+    ),
+    _note("review_comment", "审核意见", writer=Writer.SUPERVISOR),
+    Field("reviewed_by", Kind.UUID, "审核人", writer=Writer.SERVER),
+    Field("reviewed_at", Kind.TIME, "审核时间", writer=Writer.SERVER),
+)
+
+ISSUE_FIELDS = _fields(
+    Field("grid_id", Kind.GRID, "网格", required=True, immutable=True),
+    _text("title", "标题", required=True),
+    Field("category", Kind.CODE, "类别", required=True, codes=codes.ISSUE_CATEGORIES),
+    Field("household_id", Kind.UUID, "关联住户", immutable=True),
+    Field("subcategory", Kind.OPEN_CODE, "子类"),
+    _note("description", "描述"),
+    _text("location", "位置"),
+    Field("priority", Kind.CODE, "紧急程度", codes=codes.ISSUE_PRIORITIES, default="normal"),
+    Field(
+        "status", Kind.CODE, "状态", codes=codes.ISSUE_STATUSES, writer=Writer.SERVER, default="open"
+    ),
+    Field("due_date", Kind.DATE, "办理期限"),
+    Field("assignee_id", Kind.UUID, "承办人"),
+    _text("external_ref", "12345 工单号", max_length=64),
+)
+
+ISSUE_UPDATE_FIELDS = _fields(
+    Field("issue_id", Kind.UUID, "所属事项", required=True, immutable=True),
+    Field("from_status", Kind.CODE, "原状态", codes=codes.ISSUE_STATUSES),
+    Field("status", Kind.CODE, "新状态", codes=codes.ISSUE_STATUSES),
+    _note("comment", "处置说明"),
+    Field("author_id", Kind.UUID, "处置人", writer=Writer.SERVER),
+    Field("created_at", Kind.TIME, "处置时间"),
+)
+
+ATTACHMENT_FIELDS = _fields(
+    Field("sha256", Kind.SHA256, "文件摘要", required=True, immutable=True),
+    Field(
+        "owner_entity",
+        Kind.CODE,
+        "所属类型",
+        required=True,
+        codes=codes.ATTACHMENT_OWNERS,
+        immutable=True,
+    ),
+    Field("owner_id", Kind.UUID, "所属记录", required=True, immutable=True),
+    _text("filename", "文件名"),
+    _text("media_type", "文件类型", max_length=100),
+    Field("size", Kind.INT, "大小", minimum=0, maximum=2**40),
+)
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    label: str
+    fields: Mapping[str, Field]
+    parent_field: str | None  # the field naming the row whose grid this row shares
+    parent_entity: str | None
+    create_only: bool = False
+
+
+ENTITIES: Mapping[str, Entity] = MappingProxyType(
+    {
+        "households": Entity("households", "住户", HOUSEHOLD_FIELDS, None, None),
+        "residents": Entity("residents", "居民", RESIDENT_FIELDS, "household_id", "households"),
+        "visits": Entity("visits", "走访记录", VISIT_FIELDS, "household_id", "households"),
+        "issues": Entity("issues", "民情事项", ISSUE_FIELDS, "household_id", "households"),
+        "issue_updates": Entity(
+            "issue_updates", "处置记录", ISSUE_UPDATE_FIELDS, "issue_id", "issues", create_only=True
+        ),
+        "attachments": Entity(
+            "attachments", "附件", ATTACHMENT_FIELDS, "owner_id", None, create_only=True
+        ),
+    }
+)
+
+# The order in which entities are applied and sent: parents before children.
+ENTITY_ORDER: tuple[str, ...] = tuple(ENTITIES)
+
+# Envelope fields every replicated row carries besides its entity fields.
+ENVELOPE_FIELDS = ("id", "version", "deleted", "updated_at", "updated_by")
+
+
+def row_keys(entity: str) -> tuple[str, ...]:
+    """All keys of a replicated row of ``entity`` on the wire, in order."""
+    return ("id", *ENTITIES[entity].fields, "version", "deleted", "updated_at", "updated_by")

@@ -1,0 +1,121 @@
+"""Push, pull, attachments, conflicts and rejections."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from sync.protocol.values import format_time
+
+from .. import blobs, pull as pull_service, push as push_service, reports
+from ..schemas import (
+    ERROR_RESPONSES,
+    ConflictList,
+    ErrorBody,
+    PullResponse,
+    PushResponse,
+    RejectionList,
+    SettleResponse,
+)
+from .deps import BlobsDep, CallerDep, EngineDep, SettingsDep, protocol_header, read_bytes, read_json
+
+router = APIRouter(dependencies=[Depends(protocol_header)], responses=ERROR_RESPONSES)
+
+
+def _body(schema: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        }
+    }
+
+
+@router.post(
+    "/sync/push",
+    tags=["sync"],
+    response_model=PushResponse,
+    openapi_extra=_body("PushRequest"),
+    responses={409: {"model": ErrorBody, "description": "mutation_gap"}},
+)
+async def push(request: Request, caller: CallerDep, engine: EngineDep, settings: SettingsDep) -> Any:
+    """Apply the device's mutations exactly once, in order; each is judged on its own."""
+    body = await read_json(request)
+    return await run_in_threadpool(push_service.push, engine, settings, caller, body)
+
+
+@router.post("/sync/pull", tags=["sync"], response_model=PullResponse, openapi_extra=_body("PullRequest"))
+async def pull(request: Request, caller: CallerDep, engine: EngineDep, settings: SettingsDep) -> Any:
+    """Changes of the named grids since their cursors, in version order."""
+    body = await read_json(request, 1024 * 1024)
+    now = format_time(settings.clock())
+    return await run_in_threadpool(pull_service.pull, engine, caller, body, now)
+
+
+Sha = Annotated[str, Path(min_length=64, max_length=64, pattern="^[0-9a-fA-F]{64}$")]
+
+
+@router.put(
+    "/attachments/{sha256}",
+    tags=["attachments"],
+    status_code=201,
+    responses={200: {"description": "Already present"}, 201: {"description": "Stored"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def put_attachment(
+    sha256: Sha,
+    request: Request,
+    caller: CallerDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    store: BlobsDep,
+) -> Response:
+    data = await read_bytes(request, settings.max_attachment_bytes)
+    media_type = request.headers.get("content-type")
+    new = await run_in_threadpool(
+        blobs.put_blob, engine, settings, store, caller, sha256, data, media_type
+    )
+    return Response(status_code=201 if new else 200)
+
+
+@router.get(
+    "/attachments/{sha256}",
+    tags=["attachments"],
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ErrorBody}},
+)
+def get_attachment(sha256: Sha, caller: CallerDep, engine: EngineDep, store: BlobsDep) -> Response:
+    data, media_type = blobs.get_blob(engine, store, caller, sha256)
+    return Response(content=data, media_type=media_type)
+
+
+GridQuery = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("/conflicts", tags=["conflicts"], response_model=ConflictList)
+def conflicts(
+    caller: CallerDep,
+    engine: EngineDep,
+    grid_id: GridQuery = None,
+    state: Annotated[str, Query(pattern="^(open|settled|all)$")] = "open",
+) -> Any:
+    return reports.list_conflicts(engine, caller, grid_id, state)
+
+
+@router.post("/conflicts/{conflict_id}/settle", tags=["conflicts"], response_model=SettleResponse)
+def settle(conflict_id: int, caller: CallerDep, engine: EngineDep, settings: SettingsDep) -> Any:
+    return reports.settle_conflict(engine, settings, caller, conflict_id)
+
+
+@router.get("/rejections", tags=["conflicts"], response_model=RejectionList)
+def rejections(caller: CallerDep, engine: EngineDep, grid_id: GridQuery = None) -> Any:
+    return reports.list_rejections(engine, caller, grid_id)
+

@@ -1,0 +1,112 @@
+"""Attachment bytes: content-addressed, hash-checked, size-limited, scope-checked on read."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select
+
+from .context import ApiError, Caller
+from .db import write_tx
+from .models import ENTITY_TABLES, Blob
+from .settings import Settings
+
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_MEDIA_RE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
+
+
+class BlobStore:
+    """Files under a directory, two levels of fan-out: ``ab/abcdef…``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256
+
+    def has(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def put(self, sha256: str, data: bytes) -> None:
+        target = self.path(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a reader never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+
+def check_sha(sha256: str) -> str:
+    sha256 = sha256.lower()
+    if not _SHA_RE.match(sha256):
+        raise ApiError(400, "invalid_value", "附件摘要应为 64 位十六进制 SHA-256")
+    return sha256
+
+
+def put_blob(
+    engine: Engine,
+    settings: Settings,
+    store: BlobStore,
+    caller: Caller,
+    sha256: str,
+    data: bytes,
+    media_type: str | None,
+) -> bool:
+    """Store the bytes; True when they were new (201), False when already present (200)."""
+    sha256 = check_sha(sha256)
+    if len(data) > settings.max_attachment_bytes:
+        raise ApiError(
+            413,
+            "too_large",
+            f"附件不能超过 {settings.max_attachment_bytes // (1024 * 1024)} MB",
+            {"max_bytes": settings.max_attachment_bytes},
+        )
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ApiError(400, "hash_mismatch", "附件内容与摘要不符")
+    if media_type is not None:
+        media_type = media_type.split(";")[0].strip()[:100]
+        if not _MEDIA_RE.match(media_type):
+            media_type = None
+    with write_tx(engine) as conn:
+        known = conn.execute(select(Blob.sha256).where(Blob.sha256 == sha256)).first()
+        if known and store.has(sha256):
+            return False
+        store.put(sha256, data)
+        if not known:
+            conn.execute(
+                insert(Blob).values(
+                    sha256=sha256,
+                    size=len(data),
+                    media_type=media_type,
+                    created_at=settings.clock(),
+                    created_by=caller.user_id,
+                )
+            )
+    return True
+
+
+def get_blob(engine: Engine, store: BlobStore, caller: Caller, sha256: str) -> tuple[bytes, str]:
+    sha256 = check_sha(sha256)
+    attachments = ENTITY_TABLES["attachments"]
+    with engine.connect() as conn:
+        query = select(attachments.c.grid_id).where(
+            attachments.c.sha256 == sha256, attachments.c.deleted.is_(False)
+        )
+        grids = set(conn.execute(query).scalars())
+        media = conn.execute(select(Blob.media_type).where(Blob.sha256 == sha256)).scalar_one_or_none()
+    # Same answer for "no such blob" and "not yours": existence is not disclosed.
+    if not any(caller.holds(g) for g in grids) or not store.has(sha256):
+        raise ApiError(404, "not_found", "附件不存在或无权查看")
+    return store.get(sha256), media or "application/octet-stream"

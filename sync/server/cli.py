@@ -1,0 +1,140 @@
+"""``gridsync``: the admin command line of the sync service."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import admin
+from .context import ApiError
+from .db import make_engine
+from .migrate import upgrade
+from .settings import Settings
+
+log = logging.getLogger("gridsync")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gridsync", description="Gridworker sync service: database, users, grids, server."
+    )
+    parser.add_argument("--db", help="SQLAlchemy URL (default: GRIDSYNC_DB or SQLite in the user data dir)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("init-db", help="create or upgrade the database schema")
+
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+
+    grid = sub.add_parser("create-grid", help="create a grid")
+    grid.add_argument("grid_id", metavar="GRID_ID")
+    grid.add_argument("--name", required=True)
+    grid.add_argument("--community")
+    grid.add_argument("--street")
+    grid.add_argument("--district")
+
+    user = sub.add_parser("create-user", help="create a user (password from stdin)")
+    user.add_argument("username", metavar="USERNAME")
+    user.add_argument("--role", required=True, choices=["worker", "supervisor", "admin"])
+    user.add_argument("--display-name")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    for name, text in (("assign", "add grids to a user"), ("unassign", "remove grids from a user")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("username", metavar="USERNAME")
+        p.add_argument("grid_ids", metavar="GRID_ID", nargs="+")
+
+    move = sub.add_parser("move-household", help="move a household and its history to another grid")
+    move.add_argument("household_id", metavar="HOUSEHOLD_ID")
+    move.add_argument("grid_id", metavar="GRID_ID")
+
+    revoke = sub.add_parser("revoke-device", help="refuse a lost laptop from now on")
+    revoke.add_argument("device_id", metavar="DEVICE_ID")
+
+    seed = sub.add_parser("seed-demo", help="load the demo community (users demo-worker, demo-supervisor)")
+    seed.add_argument("--size", default="demo", help="demo (default), worker, supervisor or city")
+    return parser
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            raise SystemExit("gridsync: passwords differ")
+    else:
+        raise SystemExit("gridsync: use --password-stdin to read the password from stdin")
+    if not password:
+        raise SystemExit("gridsync: empty password")
+    return password
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env(args.db)
+    engine = make_engine(settings.database_url)
+    try:
+        return _run(args, settings, engine)
+    except ApiError as exc:
+        print(f"gridsync: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+
+
+def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
+    command = args.command
+    if command == "init-db":
+        upgrade(engine)
+        print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    elif command == "serve":
+        upgrade(engine)
+        _serve(settings, args.host, args.port)
+    elif command == "create-grid":
+        _print(
+            admin.create_grid(
+                engine, settings, args.grid_id, args.name, args.community, args.street, args.district
+            )
+        )
+    elif command == "create-user":
+        password = _read_password(args)
+        _print(admin.create_user(engine, settings, args.username, args.role, password, args.display_name))
+    elif command == "assign":
+        _print({"username": args.username, "grids": admin.assign(engine, args.username, args.grid_ids)})
+    elif command == "unassign":
+        _print({"username": args.username, "grids": admin.unassign(engine, args.username, args.grid_ids)})
+    elif command == "move-household":
+        _print(admin.move_household(engine, settings, args.household_id.lower(), args.grid_id))
+    elif command == "revoke-device":
+        admin.revoke_device(engine, settings, args.device_id)
+        print(f"device {args.device_id} revoked")
+    elif command == "seed-demo":
+        from .seed import seed
+
+        upgrade(engine)
+        _print(seed(engine, settings, args.size))
+    return 0
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

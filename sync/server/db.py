@@ -1,0 +1,102 @@
+"""Engine creation and the two kinds of transaction the service runs.
+
+``write_tx`` serialises writers where the backend needs it (SQLite: ``BEGIN IMMEDIATE``);
+``read_tx`` gives one consistent snapshot for a whole pull (PostgreSQL: REPEATABLE READ;
+SQLite in WAL mode: a deferred transaction's snapshot).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+T = TypeVar("T")
+
+_RETRY_PGCODES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+            **kwargs,
+        )
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 30)
+    kwargs.setdefault("pool_pre_ping", True)
+    # Parameters hold residents' data: never let them into an exception's text or a log.
+    return create_engine(url, hide_parameters=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event emit BEGIN itself (pysqlite's own handling would
+        # neither take the write lock early nor start read snapshots).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("gridsync_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        conn = conn.execution_options(gridsync_write=True)
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_tx(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with conn.begin():
+            yield conn
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError):
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        if code in _RETRY_PGCODES:
+            return True
+        if isinstance(exc, OperationalError) and "database is locked" in str(exc):
+            return True
+    return False
+
+
+def retrying(fn: Callable[[], T], attempts: int = 8) -> T:
+    """Run a transaction function again after a deadlock or serialisation failure."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except DBAPIError as exc:
+            if attempt == attempts - 1 or not is_retryable(exc):
+                raise
+            time.sleep(0.01 * (2**attempt))
+    raise AssertionError("unreachable")

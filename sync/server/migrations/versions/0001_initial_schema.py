@@ -1,0 +1,381 @@
+"""initial schema
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-26
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+
+    op.create_table(
+        "blobs",
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("media_type", sa.String(length=100), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=36), nullable=True),
+        sa.PrimaryKeyConstraint("sha256", name=op.f("pk_blobs")),
+    )
+    op.create_table(
+        "conflicts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("grid_id", sa.String(length=64), nullable=False),
+        sa.Column("entity", sa.String(length=32), nullable=False),
+        sa.Column("row_id", sa.String(length=36), nullable=False),
+        sa.Column("field", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("base", sa.JSON(), nullable=True),
+        sa.Column("theirs", sa.JSON(), nullable=True),
+        sa.Column("ours", sa.JSON(), nullable=True),
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("theirs_user_id", sa.String(length=36), nullable=True),
+        sa.Column("device_id", sa.String(length=36), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("settled_by", sa.String(length=36), nullable=True),
+        sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conflicts")),
+    )
+    with op.batch_alter_table("conflicts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_conflicts_grid_id"), ["grid_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_conflicts_row_id"), ["row_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_conflicts_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "grids",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("community", sa.String(length=200), nullable=True),
+        sa.Column("street", sa.String(length=200), nullable=True),
+        sa.Column("district", sa.String(length=200), nullable=True),
+        sa.Column("last_version", sa.BigInteger(), nullable=False),
+        sa.Column("row_count", sa.BigInteger(), nullable=False),
+        sa.Column("digest", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_grids")),
+    )
+    op.create_table(
+        "login_failures",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
+    )
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_login_failures_username_failed_at", ["username", "failed_at"], unique=False
+        )
+
+    op.create_table(
+        "rejections",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("grid_id", sa.String(length=64), nullable=True),
+        sa.Column("entity", sa.String(length=64), nullable=True),
+        sa.Column("row_id", sa.String(length=200), nullable=True),
+        sa.Column("device_id", sa.String(length=36), nullable=False),
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("mutation", sa.JSON(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rejections")),
+        sa.UniqueConstraint("device_id", "seq", name=op.f("uq_rejections_device_id")),
+    )
+    with op.batch_alter_table("rejections", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_rejections_grid_id"), ["grid_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_rejections_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "users",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("username", name=op.f("uq_users_username")),
+    )
+    op.create_table(
+        "attachments",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("owner_entity", sa.String(length=32), nullable=False),
+        sa.Column("owner_id", sa.String(length=36), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=True),
+        sa.Column("media_type", sa.String(length=100), nullable=True),
+        sa.Column("size", sa.BigInteger(), nullable=True),
+        sa.Column("grid_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.String(length=40), nullable=False),
+        sa.Column("updated_by", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["grid_id"], ["grids.id"], name=op.f("fk_attachments_grid_id_grids")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
+    )
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_attachments_grid_id_version", ["grid_id", "version"], unique=False
+        )
+        batch_op.create_index("ix_attachments_owner_id", ["owner_id"], unique=False)
+        batch_op.create_index("ix_attachments_sha256", ["sha256"], unique=False)
+
+    op.create_table(
+        "devices",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_devices_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_devices")),
+    )
+    with op.batch_alter_table("devices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_devices_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "households",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("address", sa.String(length=200), nullable=False),
+        sa.Column("building", sa.String(length=32), nullable=True),
+        sa.Column("unit", sa.String(length=32), nullable=True),
+        sa.Column("room", sa.String(length=32), nullable=True),
+        sa.Column("head_name", sa.String(length=200), nullable=True),
+        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=True),
+        sa.Column("tags", sa.JSON(), nullable=True),
+        sa.Column("visit_interval_days", sa.BigInteger(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("grid_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.String(length=40), nullable=False),
+        sa.Column("updated_by", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["grid_id"], ["grids.id"], name=op.f("fk_households_grid_id_grids")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_households")),
+    )
+    with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.create_index("ix_households_grid_id_version", ["grid_id", "version"], unique=False)
+
+    op.create_table(
+        "issue_updates",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("issue_id", sa.String(length=36), nullable=False),
+        sa.Column("from_status", sa.String(length=32), nullable=True),
+        sa.Column("status", sa.String(length=32), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("author_id", sa.String(length=36), nullable=True),
+        sa.Column("created_at", sa.String(length=40), nullable=True),
+        sa.Column("grid_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.String(length=40), nullable=False),
+        sa.Column("updated_by", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["grid_id"], ["grids.id"], name=op.f("fk_issue_updates_grid_id_grids")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_issue_updates")),
+    )
+    with op.batch_alter_table("issue_updates", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_issue_updates_grid_id_version", ["grid_id", "version"], unique=False
+        )
+        batch_op.create_index("ix_issue_updates_issue_id", ["issue_id"], unique=False)
+
+    op.create_table(
+        "issues",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("household_id", sa.String(length=36), nullable=True),
+        sa.Column("subcategory", sa.String(length=64), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("location", sa.String(length=200), nullable=True),
+        sa.Column("priority", sa.String(length=32), nullable=True),
+        sa.Column("status", sa.String(length=32), nullable=True),
+        sa.Column("due_date", sa.String(length=10), nullable=True),
+        sa.Column("assignee_id", sa.String(length=36), nullable=True),
+        sa.Column("external_ref", sa.String(length=64), nullable=True),
+        sa.Column("grid_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.String(length=40), nullable=False),
+        sa.Column("updated_by", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["grid_id"], ["grids.id"], name=op.f("fk_issues_grid_id_grids")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_issues")),
+    )
+    with op.batch_alter_table("issues", schema=None) as batch_op:
+        batch_op.create_index("ix_issues_grid_id_version", ["grid_id", "version"], unique=False)
+        batch_op.create_index("ix_issues_household_id", ["household_id"], unique=False)
+
+    op.create_table(
+        "leaves",
+        sa.Column("grid_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("entity", sa.String(length=32), nullable=False),
+        sa.Column("row_id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(["grid_id"], ["grids.id"], name=op.f("fk_leaves_grid_id_grids")),
+        sa.PrimaryKeyConstraint("grid_id", "version", name=op.f("pk_leaves")),
+    )
+    op.create_table(
+        "residents",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("household_id", sa.String(length=36), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("gender", sa.String(length=32), nullable=True),
+        sa.Column("id_number", sa.String(length=18), nullable=True),
+        sa.Column("birth_date", sa.String(length=10), nullable=True),
+        sa.Column("relation", sa.String(length=32), nullable=True),
+        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("tags", sa.JSON(), nullable=True),
+        sa.Column("present", sa.Boolean(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("grid_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.String(length=40), nullable=False),
+        sa.Column("updated_by", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["grid_id"], ["grids.id"], name=op.f("fk_residents_grid_id_grids")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_residents")),
+    )
+    with op.batch_alter_table("residents", schema=None) as batch_op:
+        batch_op.create_index("ix_residents_grid_id_version", ["grid_id", "version"], unique=False)
+        batch_op.create_index("ix_residents_household_id", ["household_id"], unique=False)
+
+    op.create_table(
+        "user_grids",
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("grid_id", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["grid_id"], ["grids.id"], name=op.f("fk_user_grids_grid_id_grids")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_user_grids_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("user_id", "grid_id", name=op.f("pk_user_grids")),
+    )
+    op.create_table(
+        "visits",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("household_id", sa.String(length=36), nullable=False),
+        sa.Column("visited_at", sa.String(length=40), nullable=False),
+        sa.Column("outcome", sa.String(length=32), nullable=False),
+        sa.Column("worker_id", sa.String(length=36), nullable=True),
+        sa.Column("people_met", sa.JSON(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("follow_up", sa.Boolean(), nullable=True),
+        sa.Column("review_status", sa.String(length=32), nullable=True),
+        sa.Column("review_comment", sa.Text(), nullable=True),
+        sa.Column("reviewed_by", sa.String(length=36), nullable=True),
+        sa.Column("reviewed_at", sa.String(length=40), nullable=True),
+        sa.Column("grid_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.String(length=40), nullable=False),
+        sa.Column("updated_by", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["grid_id"], ["grids.id"], name=op.f("fk_visits_grid_id_grids")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_visits")),
+    )
+    with op.batch_alter_table("visits", schema=None) as batch_op:
+        batch_op.create_index("ix_visits_grid_id_version", ["grid_id", "version"], unique=False)
+        batch_op.create_index("ix_visits_household_id", ["household_id"], unique=False)
+
+    op.create_table(
+        "tokens",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("device_id", sa.String(length=36), nullable=False),
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["device_id"], ["devices.id"], name=op.f("fk_tokens_device_id_devices")
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_tokens_user_id_users")),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_tokens")),
+    )
+    with op.batch_alter_table("tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tokens_device_id"), ["device_id"], unique=False)
+
+
+def downgrade() -> None:
+
+    with op.batch_alter_table("tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tokens_device_id"))
+
+    op.drop_table("tokens")
+    with op.batch_alter_table("visits", schema=None) as batch_op:
+        batch_op.drop_index("ix_visits_household_id")
+        batch_op.drop_index("ix_visits_grid_id_version")
+
+    op.drop_table("visits")
+    op.drop_table("user_grids")
+    with op.batch_alter_table("residents", schema=None) as batch_op:
+        batch_op.drop_index("ix_residents_household_id")
+        batch_op.drop_index("ix_residents_grid_id_version")
+
+    op.drop_table("residents")
+    op.drop_table("leaves")
+    with op.batch_alter_table("issues", schema=None) as batch_op:
+        batch_op.drop_index("ix_issues_household_id")
+        batch_op.drop_index("ix_issues_grid_id_version")
+
+    op.drop_table("issues")
+    with op.batch_alter_table("issue_updates", schema=None) as batch_op:
+        batch_op.drop_index("ix_issue_updates_issue_id")
+        batch_op.drop_index("ix_issue_updates_grid_id_version")
+
+    op.drop_table("issue_updates")
+    with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.drop_index("ix_households_grid_id_version")
+
+    op.drop_table("households")
+    with op.batch_alter_table("devices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_devices_user_id"))
+
+    op.drop_table("devices")
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.drop_index("ix_attachments_sha256")
+        batch_op.drop_index("ix_attachments_owner_id")
+        batch_op.drop_index("ix_attachments_grid_id_version")
+
+    op.drop_table("attachments")
+    op.drop_table("users")
+    with op.batch_alter_table("rejections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rejections_user_id"))
+        batch_op.drop_index(batch_op.f("ix_rejections_grid_id"))
+
+    op.drop_table("rejections")
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index("ix_login_failures_username_failed_at")
+
+    op.drop_table("login_failures")
+    op.drop_table("grids")
+    with op.batch_alter_table("conflicts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_conflicts_user_id"))
+        batch_op.drop_index(batch_op.f("ix_conflicts_row_id"))
+        batch_op.drop_index(batch_op.f("ix_conflicts_grid_id"))
+
+    op.drop_table("conflicts")
+    op.drop_table("blobs")

@@ -1,0 +1,257 @@
+"""The server's tables.
+
+Administrative tables (grids, users, devices, tokens …) are typed ORM models. The replicated
+entity tables are built from the shared field definitions in ``sync.protocol.entities`` so that
+no field is declared twice; each also carries the envelope (version, deleted, updated_at,
+updated_by) and ``grid_id``, the grid the server derived for it (PROTOCOL.md, "Rows").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from sync.protocol.entities import ENTITIES, NOTE_MAX, Field, Kind
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware UTC datetime on both backends (SQLite keeps no zone: stored naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+UUID_LEN = 36
+
+
+class Grid(Base):
+    __tablename__ = "grids"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    community: Mapped[str | None] = mapped_column(String(200))
+    street: Mapped[str | None] = mapped_column(String(200))
+    district: Mapped[str | None] = mapped_column(String(200))
+    # The grid's change sequence: the last version handed out, assigned under this row's lock.
+    last_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Live rows of the grid and the XOR digest over them, kept with every change (PROTOCOL.md
+    # "checksums"), so that a pull need not read the whole grid.
+    row_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    digest: Mapped[str] = mapped_column(String(16), default="0" * 16)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class UserGrid(Base):
+    __tablename__ = "user_grids"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    grid_id: Mapped[str] = mapped_column(ForeignKey("grids.id"), primary_key=True)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    # The last mutation seq applied or consumed, updated in the same transaction as the data.
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+
+    # SHA-256 of the bearer token: the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_login_failures_username_failed_at", "username", "failed_at"),)
+
+
+class Leave(Base):
+    """A row that left a grid (moved household): one version of the old grid's sequence."""
+
+    __tablename__ = "leaves"
+
+    grid_id: Mapped[str] = mapped_column(ForeignKey("grids.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[str] = mapped_column(String(UUID_LEN))
+
+
+class Conflict(Base):
+    __tablename__ = "conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grid_id: Mapped[str] = mapped_column(String(64), index=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    # "field": both sides changed the field; "deleted": an update of a row deleted on the server.
+    kind: Mapped[str] = mapped_column(String(16), default="field")
+    base: Mapped[Any] = mapped_column(JSON, nullable=True)
+    theirs: Mapped[Any] = mapped_column(JSON, nullable=True)
+    ours: Mapped[Any] = mapped_column(JSON, nullable=True)
+    user_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)  # whose mutation arrived
+    theirs_user_id: Mapped[str | None] = mapped_column(String(UUID_LEN))  # who wrote theirs
+    device_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int | None] = mapped_column(BigInteger)  # the row's version after the merge
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    settled_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Rejection(Base):
+    __tablename__ = "rejections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grid_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    entity: Mapped[str | None] = mapped_column(String(64))
+    row_id: Mapped[str | None] = mapped_column(String(200))
+    device_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    user_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    mutation: Mapped[Any] = mapped_column(JSON)
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("device_id", "seq"),)
+
+
+class Blob(Base):
+    """An uploaded attachment's bytes, content-addressed; the bytes live in the blob store."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
+
+
+def _column_for(field: Field) -> Column[Any]:
+    kind = field.kind
+    if kind in (Kind.TEXT, Kind.GRID, Kind.CODE, Kind.OPEN_CODE, Kind.PHONE):
+        length = {Kind.GRID: 64, Kind.CODE: 32, Kind.OPEN_CODE: 64, Kind.PHONE: 20}.get(kind)
+        type_: Any = String(length or field.max_length)
+    elif kind is Kind.NOTE:
+        type_ = Text() if field.max_length >= NOTE_MAX else String(field.max_length)
+    elif kind in (Kind.TAGS, Kind.UUIDS):
+        type_ = JSON()
+    elif kind is Kind.UUID:
+        type_ = String(UUID_LEN)
+    elif kind is Kind.DATE:
+        type_ = String(10)
+    elif kind is Kind.TIME:
+        type_ = String(40)
+    elif kind is Kind.INT:
+        type_ = BigInteger()
+    elif kind is Kind.BOOL:
+        type_ = Boolean()
+    elif kind is Kind.ID_NUMBER:
+        type_ = String(18)
+    elif kind is Kind.SHA256:
+        type_ = String(64)
+    else:  # pragma: no cover - a new Kind must choose its column type
+        raise AssertionError(kind)
+    return Column(field.name, type_, nullable=not field.required)
+
+
+def _entity_table(name: str) -> Table:
+    entity = ENTITIES[name]
+    columns: list[Any] = [Column("id", String(UUID_LEN), primary_key=True)]
+    columns += [_column_for(f) for f in entity.fields.values() if f.name != "grid_id"]
+    columns += [
+        # The grid the row belongs to: its own grid_id for households and free-standing issues,
+        # else derived by the server from its parent.
+        Column("grid_id", String(64), ForeignKey("grids.id"), nullable=False),
+        Column("version", BigInteger, nullable=False),
+        Column("deleted", Boolean, nullable=False, default=False),
+        Column("updated_at", String(40), nullable=False),
+        Column("updated_by", String(UUID_LEN), nullable=True),
+        Index(f"ix_{name}_grid_id_version", "grid_id", "version"),
+    ]
+    if entity.parent_field and entity.parent_field != "owner_id":
+        columns.append(Index(f"ix_{name}_{entity.parent_field}", entity.parent_field))
+    if name == "attachments":
+        columns.append(Index("ix_attachments_owner_id", "owner_id"))
+        columns.append(Index("ix_attachments_sha256", "sha256"))
+    return Table(name, Base.metadata, *columns)
+
+
+ENTITY_TABLES: dict[str, Table] = {name: _entity_table(name) for name in ENTITIES}

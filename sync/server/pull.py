@@ -1,0 +1,135 @@
+"""Pull: a grid's changes since a cursor, in version order (PROTOCOL.md, "Pull").
+
+A page is read in one snapshot: each entity table and the leaves of a grid are read from the
+cursor on, merged by version and cut at the limit, and the checksums of the last page come
+from the same snapshot (the grid row, kept current by every writer).
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from sync.protocol import wire
+from sync.protocol.entities import ENTITY_ORDER
+
+from .context import ApiError, Caller
+from .db import read_tx
+from .models import ENTITY_TABLES, Device, Grid, Leave
+from .rows import to_wire
+
+
+def check_request(body: Any) -> tuple[dict[str, int], int]:
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request", "请求体应为 JSON 对象")
+    cursors = body.get("cursors", {})
+    if not isinstance(cursors, dict):
+        raise ApiError(422, "invalid_cursor", "cursors 应为 {网格: 游标} 对象")
+    for grid_id, cursor in cursors.items():
+        if isinstance(cursor, bool) or not isinstance(cursor, int) or cursor < 0:
+            raise ApiError(422, "invalid_cursor", "游标应为非负整数", {"grid_id": grid_id[:64]})
+    limit = body.get("limit", wire.DEFAULT_PULL_LIMIT)
+    if limit is None:
+        limit = wire.DEFAULT_PULL_LIMIT
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ApiError(422, "invalid_limit", "limit 应为正整数")
+    return cursors, min(limit, wire.MAX_PULL_LIMIT)
+
+
+def pull(engine: Engine, caller: Caller, body: Any, now_text: str) -> dict[str, Any]:
+    cursors, limit = check_request(body)
+    with read_tx(engine) as conn:
+        grids = _caller_grids(conn, caller)
+        held = {g["id"] for g in grids}
+        revoked = sorted(g for g in cursors if g not in held)
+        changes: list[dict[str, Any]] = []
+        new_cursors: dict[str, int] = {}
+        has_more = False
+        for grid_id in sorted(g for g in cursors if g in held):
+            cursor = cursors[grid_id]
+            room = limit - len(changes)
+            if room <= 0:
+                has_more = True
+                new_cursors[grid_id] = cursor
+                continue
+            page, more = _grid_changes(conn, grid_id, cursor, room)
+            changes += page
+            new_cursors[grid_id] = page[-1]["version"] if page else cursor
+            has_more = has_more or more
+        checksums = {}
+        if not has_more and new_cursors:
+            rows = conn.execute(
+                select(Grid.id, Grid.row_count, Grid.digest).where(Grid.id.in_(new_cursors))
+            )
+            checksums = {r.id: {"count": r.row_count, "digest": r.digest} for r in rows}
+        last_seq = conn.execute(
+            select(Device.last_seq).where(Device.id == caller.device_id)
+        ).scalar_one_or_none()
+    return {
+        "changes": changes,
+        "cursors": new_cursors,
+        "has_more": has_more,
+        "grids": grids,
+        "revoked_grids": revoked,
+        "checksums": checksums,
+        "last_seq": last_seq or 0,
+        "server_time": now_text,
+    }
+
+
+def _caller_grids(conn: Connection, caller: Caller) -> list[dict[str, Any]]:
+    query = select(Grid.id, Grid.name, Grid.community, Grid.street, Grid.district).order_by(Grid.id)
+    if caller.grids is not None:
+        query = query.where(Grid.id.in_(sorted(caller.grids)))
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _grid_changes(
+    conn: Connection, grid_id: str, cursor: int, room: int
+) -> tuple[list[dict[str, Any]], bool]:
+    streams = []
+    for entity in ENTITY_ORDER:
+        table = ENTITY_TABLES[entity]
+        rows = conn.execute(
+            select(table)
+            .where(table.c.grid_id == grid_id, table.c.version > cursor)
+            .order_by(table.c.version)
+            .limit(room + 1)
+        ).mappings()
+        streams.append(
+            [
+                {
+                    "grid_id": grid_id,
+                    "version": r["version"],
+                    "entity": entity,
+                    "id": r["id"],
+                    "op": "upsert",
+                    "row": to_wire(entity, r),
+                }
+                for r in rows
+            ]
+        )
+    leaves = conn.execute(
+        select(Leave.__table__)
+        .where(Leave.grid_id == grid_id, Leave.version > cursor)
+        .order_by(Leave.version)
+        .limit(room + 1)
+    )
+    streams.append(
+        [
+            {
+                "grid_id": grid_id,
+                "version": leave.version,
+                "entity": leave.entity,
+                "id": leave.row_id,
+                "op": "leave",
+                "row": None,
+            }
+            for leave in leaves
+        ]
+    )
+    merged = list(heapq.merge(*streams, key=lambda c: c["version"]))
+    return merged[:room], len(merged) > room
+
