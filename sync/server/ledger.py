@@ -38,7 +38,7 @@ class GridLedger:
             return set()
         query = select(Grid.id, Grid.last_version).where(Grid.id.in_(wanted)).order_by(Grid.id)
         if self.allocator == "lock":
-            query = query.with_for_update()
+            query = query.with_for_update(key_share=True)
         found = set()
         for grid_id, last_version in self.conn.execute(query):
             self._last[grid_id] = last_version
@@ -86,7 +86,7 @@ class GridLedger:
             Grid.id.in_(touched)
         )
         if self._postgres:
-            query = query.order_by(Grid.id).with_for_update()
+            query = query.order_by(Grid.id).with_for_update(key_share=True)
         current = {r.id: r for r in self.conn.execute(query)}
         params = []
         for grid_id in touched:
