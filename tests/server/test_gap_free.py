@@ -45,8 +45,15 @@ def _run(service: Service) -> tuple[set[str], set[str]]:
     errors: list[BaseException] = []
     done = threading.Event()
 
+    held = threading.Lock()
+    first = [True]
+
     def jitter() -> None:
-        time.sleep(random.random() * 0.004)
+        # One writer holds its transaction open a long while (after taking its versions),
+        # the others a little: later versions commit first, and the reader pulls meanwhile.
+        with held:
+            long_wait, first[0] = first[0], False
+        time.sleep(0.3 if long_wait else random.random() * 0.004)
 
     service.settings.before_commit = jitter
     with LiveServer(service.app) as live:
