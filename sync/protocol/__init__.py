@@ -12,11 +12,11 @@ from .wire import PROTOCOL_HEADER, PROTOCOL_VERSION, grid_digest, row_hash, uuid
 __all__ = [
     "ENTITIES",
     "ENTITY_ORDER",
+    "PROTOCOL_HEADER",
+    "PROTOCOL_VERSION",
     "Entity",
     "Field",
     "Kind",
-    "PROTOCOL_HEADER",
-    "PROTOCOL_VERSION",
     "PermissionDenied",
     "ProtocolError",
     "ScopeError",

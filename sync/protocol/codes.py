@@ -5,8 +5,8 @@ Each code set is an ordered mapping code -> Chinese label; the order is the orde
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 CodeSet = Mapping[str, str]
 
@@ -90,7 +90,9 @@ ISSUE_SUBCATEGORIES: Mapping[str, CodeSet] = MappingProxyType(
             falling_object="高空坠物",
         ),
         "flood": _codes(sandbags="防汛沙袋", waterlogging="积水", drain_blocked="雨水口堵塞"),
-        "dispute": _codes(neighbour="邻里纠纷", family="家庭纠纷", property_mgmt="物业纠纷", wages="欠薪"),
+        "dispute": _codes(
+            neighbour="邻里纠纷", family="家庭纠纷", property_mgmt="物业纠纷", wages="欠薪"
+        ),
         "public_order": _codes(suspicious="可疑人员", theft="盗窃", fraud="电信诈骗"),
         "livelihood": _codes(
             subsidy="补贴申领",

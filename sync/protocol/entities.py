@@ -8,10 +8,11 @@ these definitions; nothing else lists an entity's fields.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from . import codes, values
 
@@ -19,7 +20,7 @@ NAME_MAX = 200
 NOTE_MAX = 4000
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     TEXT = "text"  # single line
     NOTE = "note"  # multi-line
     CODE = "code"
@@ -37,7 +38,7 @@ class Kind(str, Enum):
     SHA256 = "sha256"
 
 
-class Writer(str, Enum):
+class Writer(StrEnum):
     CLIENT = "client"  # any role in scope
     SUPERVISOR = "supervisor"  # supervisors (and admins) only
     SERVER = "server"  # set by the server; a create may carry it only as null or its default
@@ -173,7 +174,12 @@ ISSUE_FIELDS = _fields(
     _text("location", "位置"),
     Field("priority", Kind.CODE, "紧急程度", codes=codes.ISSUE_PRIORITIES, default="normal"),
     Field(
-        "status", Kind.CODE, "状态", codes=codes.ISSUE_STATUSES, writer=Writer.SERVER, default="open"
+        "status",
+        Kind.CODE,
+        "状态",
+        codes=codes.ISSUE_STATUSES,
+        writer=Writer.SERVER,
+        default="open",
     ),
     Field("due_date", Kind.DATE, "办理期限"),
     Field("assignee_id", Kind.UUID, "承办人"),

@@ -18,14 +18,50 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from .errors import ValidationError
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 # First two digits of a 身份证号: the provinces (DESIGN.md: only these are checked, since
 # district codes outlive renamed and merged districts).
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
-    "61 62 63 64 65 71 81 82 83 91".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+        "91",
+    ]
 )
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -58,7 +94,7 @@ def text(value: object, *, label: str, max_length: int, multiline: bool = False)
     return value
 
 
-def code(value: object, *, label: str, codes: "object") -> str | None:
+def code(value: object, *, label: str, codes: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or value not in codes:  # type: ignore[operator]
@@ -75,7 +111,7 @@ def open_code(value: object, *, label: str) -> str | None:
     return value
 
 
-def code_list(value: object, *, label: str, codes: "object") -> list[str]:
+def code_list(value: object, *, label: str, codes: object) -> list[str]:
     """A list of codes (tags): order kept as sent, repeats dropped."""
     if value is None:
         return []
@@ -252,7 +288,10 @@ def phone(value: object, *, label: str = "联系电话") -> str | None:
     kind = phonenumbers.number_type(parsed)
     if kind == phonenumbers.PhoneNumberType.MOBILE:
         return national
-    if kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+    if kind in (
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
         area_len = 2 if national[0] in "12" else 3
         return f"0{national[:area_len]}-{national[area_len:]}"
     raise ValidationError(f"{label}不是有效的手机或固定电话号码", code="invalid_phone")

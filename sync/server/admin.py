@@ -92,7 +92,12 @@ def create_user(
                 created_at=settings.clock(),
             )
         )
-    return {"id": user_id, "username": username, "display_name": display_name or username, "role": role}
+    return {
+        "id": user_id,
+        "username": username,
+        "display_name": display_name or username,
+        "role": role,
+    }
 
 
 def _user_id(conn: Any, username: str) -> str:
@@ -110,7 +115,9 @@ def assign(engine: Engine, username: str, grid_ids: list[str]) -> list[str]:
         missing = sorted(set(grid_ids) - known)
         if missing:
             raise ApiError(404, "not_found", f"网格不存在：{', '.join(missing)}")
-        held = set(conn.execute(select(UserGrid.grid_id).where(UserGrid.user_id == user_id)).scalars())
+        held = set(
+            conn.execute(select(UserGrid.grid_id).where(UserGrid.user_id == user_id)).scalars()
+        )
         new = sorted(set(grid_ids) - held)
         if new:
             conn.execute(insert(UserGrid), [{"user_id": user_id, "grid_id": g} for g in new])
@@ -123,15 +130,15 @@ def unassign(engine: Engine, username: str, grid_ids: list[str]) -> list[str]:
         conn.execute(
             delete(UserGrid).where(UserGrid.user_id == user_id, UserGrid.grid_id.in_(grid_ids))
         )
-        return sorted(conn.execute(select(UserGrid.grid_id).where(UserGrid.user_id == user_id)).scalars())
+        return sorted(
+            conn.execute(select(UserGrid.grid_id).where(UserGrid.user_id == user_id)).scalars()
+        )
 
 
 def revoke_device(engine: Engine, settings: Settings, device_id: str) -> None:
     with write_tx(engine) as conn:
         found = conn.execute(
-            update(Device)
-            .where(Device.id == device_id.lower())
-            .values(revoked_at=settings.clock())
+            update(Device).where(Device.id == device_id.lower()).values(revoked_at=settings.clock())
         ).rowcount
         if not found:
             raise ApiError(404, "not_found", "设备不存在")
@@ -139,7 +146,11 @@ def revoke_device(engine: Engine, settings: Settings, device_id: str) -> None:
 
 
 def move_household(
-    engine: Engine, settings: Settings, household_id: str, target_grid: str, admin_id: str | None = None
+    engine: Engine,
+    settings: Settings,
+    household_id: str,
+    target_grid: str,
+    admin_id: str | None = None,
 ) -> dict[str, Any]:
     """Move a household with everything that belongs to it to another grid.
 
@@ -181,9 +192,13 @@ def move_household(
                             "row_id": row["id"],
                         }
                     )
-                    ledger.row_changed(source, entity, row["id"], row["version"] if live else None, None)
+                    ledger.row_changed(
+                        source, entity, row["id"], row["version"] if live else None, None
+                    )
                     version = ledger.next_version(target_grid)
-                    ledger.row_changed(target_grid, entity, row["id"], None, version if live else None)
+                    ledger.row_changed(
+                        target_grid, entity, row["id"], None, version if live else None
+                    )
                     updates.append(
                         {
                             "b_id": row["id"],

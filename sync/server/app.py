@@ -15,14 +15,13 @@ from sync import __version__
 from sync.protocol import wire
 
 from .api import admin_routes, auth_routes, sync_routes
-from .schemas import LoginRequest, PullRequest, PushRequest
 from .blobs import BlobStore
 from .context import ApiError
 from .db import make_engine
+from .schemas import LoginRequest, PullRequest, PushRequest
 from .settings import Settings
 
 log = logging.getLogger("gridsync")
-
 
 
 def create_app(settings: Settings, engine: Any = None) -> FastAPI:

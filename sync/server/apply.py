@@ -222,7 +222,9 @@ class Batch:
                 if not _envelope_default(key, value):
                     raise PermissionDenied(f"{key} 由服务器维护", code="field_not_writable")
             elif key not in entity.fields:
-                raise ValidationError(f"未知的字段 {key[:64]}", code="unknown_field", field=key[:64])
+                raise ValidationError(
+                    f"未知的字段 {key[:64]}", code="unknown_field", field=key[:64]
+                )
         carried = _normalise_known(entity, values)
         for name, value in carried.items():
             self._check_writable(entity.fields[name], value, create=True)
@@ -246,9 +248,7 @@ class Batch:
 
     def _create_grid(self, entity: Entity, row: dict[str, Any]) -> str:
         """The grid a new row belongs to, judged from its parent (PROTOCOL.md, "Rows")."""
-        if entity.name == "households" or (
-            entity.name == "issues" and not row.get("household_id")
-        ):
+        if entity.name == "households" or (entity.name == "issues" and not row.get("household_id")):
             grid_id = row.get("grid_id")
             if not grid_id:
                 raise ValidationError("网格为必填项", code="required", field="grid_id")
@@ -261,11 +261,15 @@ class Batch:
             raise ValidationError("缺少上级记录", code="required", field=entity.parent_field)
         parent = self.get(parent_entity, parent_id)
         if parent is None:
-            raise ValidationError("上级记录不存在", code="parent_not_found", field=entity.parent_field)
+            raise ValidationError(
+                "上级记录不存在", code="parent_not_found", field=entity.parent_field
+            )
         if not self.caller.holds(parent["grid_id"]):
             raise ScopeError("上级记录不在本人负责的网格内")
         if parent["deleted"]:
-            raise ValidationError("上级记录已删除", code="parent_deleted", field=entity.parent_field)
+            raise ValidationError(
+                "上级记录已删除", code="parent_deleted", field=entity.parent_field
+            )
         return str(parent["grid_id"])
 
     def _grid_exists(self, grid_id: str) -> bool:
@@ -320,14 +324,19 @@ class Batch:
         """A create of an id the server has: a duplicate, or a merge with base null."""
         for name, value in carried.items():
             field = entity.fields[name]
-            if field.immutable and value is not None and value != existing.get(name):
-                if not (name == "grid_id" and entity.name == "issues" and existing["household_id"]):
-                    raise PermissionDenied(f"不能修改{field.label}", code="field_not_writable")
+            # An issue of a household may carry any grid_id: the server sets it.
+            server_set = name == "grid_id" and entity.name == "issues" and existing["household_id"]
+            if (
+                field.immutable
+                and value is not None
+                and value != existing.get(name)
+                and not server_set
+            ):
+                raise PermissionDenied(f"不能修改{field.label}", code="field_not_writable")
         comparable = {
             name: value
             for name, value in carried.items()
-            if entity.fields[name].writer is not Writer.SERVER
-            and not entity.fields[name].immutable
+            if entity.fields[name].writer is not Writer.SERVER and not entity.fields[name].immutable
         }
         if all(existing.get(name) == value for name, value in comparable.items()):
             return "duplicate", existing["version"]
@@ -342,16 +351,22 @@ class Batch:
         out: dict[str, tuple[Any, Any]] = {}
         for name, change in changes.items():
             if name in ("id", *_ENVELOPE_DEFAULTS):
-                raise PermissionDenied(f"{name} 由服务器维护", code="field_not_writable", field=name)
+                raise PermissionDenied(
+                    f"{name} 由服务器维护", code="field_not_writable", field=name
+                )
             field = entity.fields.get(name)
             if field is None:
-                raise ValidationError(f"未知的字段 {name[:64]}", code="unknown_field", field=name[:64])
+                raise ValidationError(
+                    f"未知的字段 {name[:64]}", code="unknown_field", field=name[:64]
+                )
             if not isinstance(change, dict) or "new" not in change:
                 raise ValidationError(
                     f"{field.label}的修改应为 {{old, new}}", code="invalid_type", field=name
                 )
             if field.immutable:
-                raise PermissionDenied(f"不能修改{field.label}", code="field_not_writable", field=name)
+                raise PermissionDenied(
+                    f"不能修改{field.label}", code="field_not_writable", field=name
+                )
             new = field.normalise(change.get("new"))
             old = field.normalise(change.get("old"))
             self._check_writable(field, new, create=False)
@@ -373,7 +388,9 @@ class Batch:
             self._check_not_future(changes["visited_at"][1], "visited_at", "走访时间")
         if existing["deleted"]:
             for name, (old, new) in changes.items():
-                self._conflict(entity.name, existing, name, old, existing.get(name), new, seq, "deleted")
+                self._conflict(
+                    entity.name, existing, name, old, existing.get(name), new, seq, "deleted"
+                )
             return "conflict", existing["version"]
         row = dict(existing)
         conflicted = False
@@ -486,7 +503,9 @@ class Batch:
             if changed:
                 stmt = table.update().where(table.c.id == bindparam("b_id"))
                 self.conn.execute(
-                    stmt.values({c.name: bindparam(c.name) for c in table.columns if c.name != "id"}),
+                    stmt.values(
+                        {c.name: bindparam(c.name) for c in table.columns if c.name != "id"}
+                    ),
                     changed,
                 )
         if self.conflicts:
@@ -548,4 +567,4 @@ def _result(
     }
 
 
-__all__ = ["Batch", "OWN_GRID"]
+__all__ = ["OWN_GRID", "Batch"]

@@ -11,8 +11,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from sync.protocol.values import format_time, uuid_text
 from sync.protocol.errors import ValidationError
+from sync.protocol.values import format_time, uuid_text
 
 from .context import ApiError, Caller
 from .db import write_tx
@@ -169,11 +169,21 @@ def authenticate(engine: Engine, settings: Settings, authorization: str | None) 
             .where(Token.token_hash == token_hash(token))
         ).first()
         if row is None:
-            raise ApiError(401, "unauthorized", "登录已失效，请重新登录", headers={"WWW-Authenticate": "Bearer"})
+            raise ApiError(
+                401,
+                "unauthorized",
+                "登录已失效，请重新登录",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if row.revoked_at is not None:
             raise ApiError(403, "device_revoked", "此设备已被停用，请联系管理员")
         if row.expires_at <= now:
-            raise ApiError(401, "token_expired", "登录已过期，请重新登录", headers={"WWW-Authenticate": "Bearer"})
+            raise ApiError(
+                401,
+                "token_expired",
+                "登录已过期，请重新登录",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         user = row
         if not user.active:
             raise ApiError(401, "unauthorized", "账号已停用")
@@ -191,4 +201,3 @@ def me(engine: Engine, settings: Settings, caller: Caller) -> dict[str, Any]:
         user = conn.execute(select(User.__table__).where(User.id == caller.user_id)).one()
         grids = user_grids(conn, user)
     return {"user": user_json(user), "grids": grids, "server_time": format_time(settings.clock())}
-

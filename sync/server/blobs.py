@@ -105,7 +105,9 @@ def get_blob(engine: Engine, store: BlobStore, caller: Caller, sha256: str) -> t
             attachments.c.sha256 == sha256, attachments.c.deleted.is_(False)
         )
         grids = set(conn.execute(query).scalars())
-        media = conn.execute(select(Blob.media_type).where(Blob.sha256 == sha256)).scalar_one_or_none()
+        media = conn.execute(
+            select(Blob.media_type).where(Blob.sha256 == sha256)
+        ).scalar_one_or_none()
     # Same answer for "no such blob" and "not yours": existence is not disclosed.
     if not any(caller.holds(g) for g in grids) or not store.has(sha256):
         raise ApiError(404, "not_found", "附件不存在或无权查看")

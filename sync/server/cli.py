@@ -23,7 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gridsync", description="Gridworker sync service: database, users, grids, server."
     )
-    parser.add_argument("--db", help="SQLAlchemy URL (default: GRIDSYNC_DB or SQLite in the user data dir)")
+    parser.add_argument(
+        "--db", help="SQLAlchemy URL (default: GRIDSYNC_DB or SQLite in the user data dir)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init-db", help="create or upgrade the database schema")
@@ -57,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = sub.add_parser("revoke-device", help="refuse a lost laptop from now on")
     revoke.add_argument("device_id", metavar="DEVICE_ID")
 
-    seed = sub.add_parser("seed-demo", help="load the demo community (users demo-worker, demo-supervisor)")
+    seed = sub.add_parser(
+        "seed-demo", help="load the demo community (users demo-worker, demo-supervisor)"
+    )
     seed.add_argument("--size", default="demo", help="demo (default), worker, supervisor or city")
     return parser
 
@@ -81,7 +85,9 @@ def _print(data: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     settings = Settings.from_env(args.db)
     engine = make_engine(settings.database_url)
@@ -105,16 +111,33 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
     elif command == "create-grid":
         _print(
             admin.create_grid(
-                engine, settings, args.grid_id, args.name, args.community, args.street, args.district
+                engine,
+                settings,
+                args.grid_id,
+                args.name,
+                args.community,
+                args.street,
+                args.district,
             )
         )
     elif command == "create-user":
         password = _read_password(args)
-        _print(admin.create_user(engine, settings, args.username, args.role, password, args.display_name))
+        _print(
+            admin.create_user(
+                engine, settings, args.username, args.role, password, args.display_name
+            )
+        )
     elif command == "assign":
-        _print({"username": args.username, "grids": admin.assign(engine, args.username, args.grid_ids)})
+        _print(
+            {"username": args.username, "grids": admin.assign(engine, args.username, args.grid_ids)}
+        )
     elif command == "unassign":
-        _print({"username": args.username, "grids": admin.unassign(engine, args.username, args.grid_ids)})
+        _print(
+            {
+                "username": args.username,
+                "grids": admin.unassign(engine, args.username, args.grid_ids),
+            }
+        )
     elif command == "move-household":
         _print(admin.move_household(engine, settings, args.household_id.lower(), args.grid_id))
     elif command == "revoke-device":

@@ -51,7 +51,9 @@ class GridLedger:
             raise RelockNeeded(grid_id)
         if self.allocator == "sequence":
             # Deliberately unsafe, for the test that shows a plain sequence is not gap-free.
-            version = int(self.conn.execute(text("SELECT nextval('gridsync_unsafe_versions')")).scalar_one())
+            version = int(
+                self.conn.execute(text("SELECT nextval('gridsync_unsafe_versions')")).scalar_one()
+            )
         else:
             version = self._last[grid_id] + 1
         self._last[grid_id] = version

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from sync.protocol.entities import ENTITIES, NOTE_MAX, Field, Kind
+from sync.tables import build_entity_tables
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -51,15 +51,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime")
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -204,54 +204,12 @@ class Blob(Base):
     created_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
 
 
-def _column_for(field: Field) -> Column[Any]:
-    kind = field.kind
-    if kind in (Kind.TEXT, Kind.GRID, Kind.CODE, Kind.OPEN_CODE, Kind.PHONE):
-        length = {Kind.GRID: 64, Kind.CODE: 32, Kind.OPEN_CODE: 64, Kind.PHONE: 20}.get(kind)
-        type_: Any = String(length or field.max_length)
-    elif kind is Kind.NOTE:
-        type_ = Text() if field.max_length >= NOTE_MAX else String(field.max_length)
-    elif kind in (Kind.TAGS, Kind.UUIDS):
-        type_ = JSON()
-    elif kind is Kind.UUID:
-        type_ = String(UUID_LEN)
-    elif kind is Kind.DATE:
-        type_ = String(10)
-    elif kind is Kind.TIME:
-        type_ = String(40)
-    elif kind is Kind.INT:
-        type_ = BigInteger()
-    elif kind is Kind.BOOL:
-        type_ = Boolean()
-    elif kind is Kind.ID_NUMBER:
-        type_ = String(18)
-    elif kind is Kind.SHA256:
-        type_ = String(64)
-    else:  # pragma: no cover - a new Kind must choose its column type
-        raise AssertionError(kind)
-    return Column(field.name, type_, nullable=not field.required)
-
-
-def _entity_table(name: str) -> Table:
-    entity = ENTITIES[name]
-    columns: list[Any] = [Column("id", String(UUID_LEN), primary_key=True)]
-    columns += [_column_for(f) for f in entity.fields.values() if f.name != "grid_id"]
-    columns += [
-        # The grid the row belongs to: its own grid_id for households and free-standing issues,
-        # else derived by the server from its parent.
+ENTITY_TABLES: dict[str, Table] = build_entity_tables(
+    Base.metadata,
+    lambda name: [
+        # The grid the row belongs to: its own grid_id for households and free-standing
+        # issues, else derived by the server from its parent.
         Column("grid_id", String(64), ForeignKey("grids.id"), nullable=False),
-        Column("version", BigInteger, nullable=False),
-        Column("deleted", Boolean, nullable=False, default=False),
-        Column("updated_at", String(40), nullable=False),
-        Column("updated_by", String(UUID_LEN), nullable=True),
         Index(f"ix_{name}_grid_id_version", "grid_id", "version"),
-    ]
-    if entity.parent_field and entity.parent_field != "owner_id":
-        columns.append(Index(f"ix_{name}_{entity.parent_field}", entity.parent_field))
-    if name == "attachments":
-        columns.append(Index("ix_attachments_owner_id", "owner_id"))
-        columns.append(Index("ix_attachments_sha256", "sha256"))
-    return Table(name, Base.metadata, *columns)
-
-
-ENTITY_TABLES: dict[str, Table] = {name: _entity_table(name) for name in ENTITIES}
+    ],
+)

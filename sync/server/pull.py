@@ -132,4 +132,3 @@ def _grid_changes(
     )
     merged = list(heapq.merge(*streams, key=lambda c: c["version"]))
     return merged[:room], len(merged) > room
-

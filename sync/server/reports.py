@@ -50,7 +50,9 @@ def list_conflicts(
         query = query.where(Conflict.state == state)
     with engine.connect() as conn:
         rows = list(conn.execute(query.order_by(Conflict.id.desc()).limit(limit)))
-        names = _names(conn, {r.user_id for r in rows} | {r.theirs_user_id for r in rows if r.theirs_user_id})
+        names = _names(
+            conn, {r.user_id for r in rows} | {r.theirs_user_id for r in rows if r.theirs_user_id}
+        )
     return {
         "conflicts": [
             {
@@ -80,7 +82,9 @@ def list_conflicts(
     }
 
 
-def settle_conflict(engine: Engine, settings: Any, caller: Caller, conflict_id: int) -> dict[str, Any]:
+def settle_conflict(
+    engine: Engine, settings: Any, caller: Caller, conflict_id: int
+) -> dict[str, Any]:
     with write_tx(engine) as conn:
         row = conn.execute(select(Conflict.__table__).where(Conflict.id == conflict_id)).first()
         allowed = row is not None and (

@@ -111,7 +111,9 @@ class PushResponse(BaseModel):
 
 
 class PullRequest(BaseModel):
-    cursors: dict[str, int] = Field(default_factory=dict, description="grid id -> last version seen")
+    cursors: dict[str, int] = Field(
+        default_factory=dict, description="grid id -> last version seen"
+    )
     limit: int = Field(1000, ge=1, description="capped at 5000")
 
 

@@ -31,7 +31,9 @@ BATCH_SIZE = 5
 def _login(url: str, username: str) -> tuple[dict[str, str], str]:
     device_id = str(uuid.uuid4())
     body = {"username": username, "password": PASSWORD, "device_id": device_id}
-    r = requests.post(f"{url}/api/v1/auth/login", json=body, headers={PROTOCOL_HEADER: "1"}, timeout=30)
+    r = requests.post(
+        f"{url}/api/v1/auth/login", json=body, headers={PROTOCOL_HEADER: "1"}, timeout=30
+    )
     r.raise_for_status()
     return {PROTOCOL_HEADER: "1", "Authorization": f"Bearer {r.json()['token']}"}, device_id
 
@@ -57,6 +59,7 @@ def _run(service: Service) -> tuple[set[str], set[str]]:
 
     service.settings.before_commit = jitter
     with LiveServer(service.app) as live:
+
         def writer(index: int) -> None:
             try:
                 headers, device_id = _login(live.url, f"writer-{index}")

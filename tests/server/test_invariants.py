@@ -10,7 +10,9 @@ from .harness import create, delete, household, issue, issue_update, resident, u
 
 
 def _rows(device, grid):
-    return {c["id"]: c["row"] for c in device.pull({grid: 0}, 5000)["changes"] if c["op"] == "upsert"}
+    return {
+        c["id"]: c["row"] for c in device.pull({grid: 0}, 5000)["changes"] if c["op"] == "upsert"
+    }
 
 
 def test_replay_gives_duplicate_and_no_new_versions(worker, grid_a):
@@ -71,7 +73,11 @@ def test_same_field_different_values_conflict_keeps_both(service, worker, worker
     assert _rows(worker, grid_a)[hh["id"]]["phone"] == "13700137000"
     with service.engine.connect() as conn:
         stored = conn.execute(select(Conflict.__table__)).one()
-    assert (stored.base, stored.theirs, stored.ours) == ("13800138000", "13900139000", "13700137000")
+    assert (stored.base, stored.theirs, stored.ours) == (
+        "13800138000",
+        "13900139000",
+        "13700137000",
+    )
     listed = worker2.request("GET", "/conflicts").json()["conflicts"]
     assert [c["row_id"] for c in listed] == [hh["id"]]
     assert listed[0]["theirs_user_id"] == worker.user["id"]
@@ -82,13 +88,17 @@ def test_same_field_same_value_is_no_conflict_and_no_new_version(worker, worker2
     worker.push(hh)
     first = worker.push_one(update("households", hh["id"], phone=("13800138000", "13900139000")))
     # Compared after normalisation: the same number written another way.
-    second = worker2.push_one(update("households", hh["id"], phone=("138 0013 8000", "139-0013-9000")))
+    second = worker2.push_one(
+        update("households", hh["id"], phone=("138 0013 8000", "139-0013-9000"))
+    )
     assert second["status"] == "applied"
     assert second["conflicts"] == []
     assert second["version"] == first["version"]
 
 
-def test_update_of_deleted_row_keeps_it_deleted_and_records_the_update(service, worker, worker2, grid_a):
+def test_update_of_deleted_row_keeps_it_deleted_and_records_the_update(
+    service, worker, worker2, grid_a
+):
     hh = household(grid_a)
     res = resident(hh["id"])
     worker.push(hh, res)
@@ -138,7 +148,11 @@ def test_rejected_mutation_is_consumed_stored_and_does_not_block(service, worker
     assert response["last_seq"] == 3
     with service.engine.connect() as conn:
         rejection = conn.execute(select(Rejection.__table__)).one()
-    assert (rejection.seq, rejection.code, rejection.mutation["id"]) == (2, "parent_not_found", bad["id"])
+    assert (rejection.seq, rejection.code, rejection.mutation["id"]) == (
+        2,
+        "parent_not_found",
+        bad["id"],
+    )
     listed = worker.request("GET", "/rejections").json()["rejections"]
     assert [r["seq"] for r in listed] == [2]
     # Replaying the batch reports the rejected seq as duplicate and stores nothing twice.
@@ -222,7 +236,9 @@ def test_checksum_matches_a_recount(service, worker, grid_a):
     live = []
     with service.engine.connect() as conn:
         for entity, table in ENTITY_TABLES.items():
-            q = select(table.c.id, table.c.version).where(table.c.grid_id == grid_a, table.c.deleted.is_(False))
+            q = select(table.c.id, table.c.version).where(
+                table.c.grid_id == grid_a, table.c.deleted.is_(False)
+            )
             live += [(entity, r.id, r.version) for r in conn.execute(q)]
     count, digest = grid_digest(live)
     assert page["checksums"][grid_a] == {"count": count, "digest": digest}

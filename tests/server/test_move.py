@@ -26,8 +26,16 @@ def test_move_household_leaves_old_grid_and_arrives_whole(service, grid_a, grid_
     it = issue(grid_a, household_id=hh["id"])
     photo = b"\x89PNG fake photo bytes"
     sha = hashlib.sha256(photo).hexdigest()
-    assert wa.request("PUT", f"/attachments/{sha}", content=photo, headers={"Content-Type": "image/png"}).status_code == 201
-    attachment = create("attachments", {"sha256": sha, "owner_entity": "issues", "owner_id": it["id"], "filename": "井盖.png"})
+    assert (
+        wa.request(
+            "PUT", f"/attachments/{sha}", content=photo, headers={"Content-Type": "image/png"}
+        ).status_code
+        == 201
+    )
+    attachment = create(
+        "attachments",
+        {"sha256": sha, "owner_entity": "issues", "owner_id": it["id"], "filename": "井盖.png"},
+    )
     progress = issue_update(it["id"], "in_progress")
     wa.push(hh, other, *residents, old_visit, it, progress, attachment)
     wa.push(create("residents", {"household_id": hh["id"], "name": "已删除"}, None))
@@ -38,12 +46,24 @@ def test_move_household_leaves_old_grid_and_arrives_whole(service, grid_a, grid_
 
     moved = admin.move_household(service.engine, service.settings, hh["id"], grid_b)
     assert moved["moved"] == {
-        "households": 1, "residents": 3, "visits": 1, "issues": 1, "issue_updates": 1, "attachments": 1,
+        "households": 1,
+        "residents": 3,
+        "visits": 1,
+        "issues": 1,
+        "issue_updates": 1,
+        "attachments": 1,
     }
 
     # The old grid's client gets a leave for each moved row and keeps the other household.
     changes_a = wa.pull_all(grid_a)
-    moved_ids = {hh["id"], *(r["id"] for r in residents), old_visit["id"], it["id"], progress["id"], attachment["id"]}
+    moved_ids = {
+        hh["id"],
+        *(r["id"] for r in residents),
+        old_visit["id"],
+        it["id"],
+        progress["id"],
+        attachment["id"],
+    }
     leaves = {c["id"] for c in changes_a if c["op"] == "leave"}
     assert moved_ids <= leaves
     assert all(c["op"] == "leave" for c in changes_a)
@@ -64,7 +84,11 @@ def test_move_household_leaves_old_grid_and_arrives_whole(service, grid_a, grid_
     # And B's checksum agrees with a full download.
     fresh = service.login("wb")
     full = fresh.pull_all(grid_b)
-    rows = {c["id"]: (c["entity"], c["version"], c["row"]["deleted"]) for c in full if c["op"] == "upsert"}
+    rows = {
+        c["id"]: (c["entity"], c["version"], c["row"]["deleted"])
+        for c in full
+        if c["op"] == "upsert"
+    }
     count, digest = _checksum_of(rows)
     assert fresh.last_page["checksums"][grid_b] == {"count": count, "digest": digest}
 

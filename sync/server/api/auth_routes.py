@@ -27,7 +27,11 @@ def health(engine: EngineDep) -> Any:
         database = "ok"
     except Exception:  # any database failure means "unavailable", never a 500
         database = "unavailable"
-    body = {"status": "ok" if database == "ok" else "degraded", "database": database, "version": __version__}
+    body = {
+        "status": "ok" if database == "ok" else "degraded",
+        "database": database,
+        "version": __version__,
+    }
     return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
 
@@ -38,10 +42,15 @@ def health(engine: EngineDep) -> Any:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LoginRequest"}}},
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/LoginRequest"}}
+            },
         }
     },
-    responses={**ERROR_RESPONSES, 429: {"model": ErrorBody, "description": "Too many failed logins"}},
+    responses={
+        **ERROR_RESPONSES,
+        429: {"model": ErrorBody, "description": "Too many failed logins"},
+    },
 )
 async def login(request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
     body = await read_json(request, 64 * 1024)
@@ -49,8 +58,10 @@ async def login(request: Request, engine: EngineDep, settings: SettingsDep) -> A
 
 
 @router.get(
-    "/me", response_model=MeResponse, dependencies=[Depends(protocol_header)], responses=ERROR_RESPONSES
+    "/me",
+    response_model=MeResponse,
+    dependencies=[Depends(protocol_header)],
+    responses=ERROR_RESPONSES,
 )
 def me(caller: CallerDep, engine: EngineDep, settings: SettingsDep) -> Any:
     return auth.me(engine, settings, caller)
-

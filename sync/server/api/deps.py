@@ -100,6 +100,9 @@ def _gunzip(data: bytes, max_bytes: int) -> bytes:
 
 
 def _too_large(max_bytes: int) -> ApiError:
-    return ApiError(413, "too_large", f"请求体不能超过 {max_bytes // (1024 * 1024)} MB", {"max_bytes": max_bytes})
-
-
+    return ApiError(
+        413,
+        "too_large",
+        f"请求体不能超过 {max_bytes // (1024 * 1024)} MB",
+        {"max_bytes": max_bytes},
+    )

@@ -10,7 +10,9 @@ from fastapi.responses import Response
 
 from sync.protocol.values import format_time
 
-from .. import blobs, pull as pull_service, push as push_service, reports
+from .. import blobs, reports
+from .. import pull as pull_service
+from .. import push as push_service
 from ..schemas import (
     ERROR_RESPONSES,
     ConflictList,
@@ -20,7 +22,15 @@ from ..schemas import (
     RejectionList,
     SettleResponse,
 )
-from .deps import BlobsDep, CallerDep, EngineDep, SettingsDep, protocol_header, read_bytes, read_json
+from .deps import (
+    BlobsDep,
+    CallerDep,
+    EngineDep,
+    SettingsDep,
+    protocol_header,
+    read_bytes,
+    read_json,
+)
 
 router = APIRouter(dependencies=[Depends(protocol_header)], responses=ERROR_RESPONSES)
 
@@ -41,14 +51,20 @@ def _body(schema: str) -> dict[str, Any]:
     openapi_extra=_body("PushRequest"),
     responses={409: {"model": ErrorBody, "description": "mutation_gap"}},
 )
-async def push(request: Request, caller: CallerDep, engine: EngineDep, settings: SettingsDep) -> Any:
+async def push(
+    request: Request, caller: CallerDep, engine: EngineDep, settings: SettingsDep
+) -> Any:
     """Apply the device's mutations exactly once, in order; each is judged on its own."""
     body = await read_json(request)
     return await run_in_threadpool(push_service.push, engine, settings, caller, body)
 
 
-@router.post("/sync/pull", tags=["sync"], response_model=PullResponse, openapi_extra=_body("PullRequest"))
-async def pull(request: Request, caller: CallerDep, engine: EngineDep, settings: SettingsDep) -> Any:
+@router.post(
+    "/sync/pull", tags=["sync"], response_model=PullResponse, openapi_extra=_body("PullRequest")
+)
+async def pull(
+    request: Request, caller: CallerDep, engine: EngineDep, settings: SettingsDep
+) -> Any:
     """Changes of the named grids since their cursors, in version order."""
     body = await read_json(request, 1024 * 1024)
     now = format_time(settings.clock())
@@ -66,7 +82,9 @@ Sha = Annotated[str, Path(min_length=64, max_length=64, pattern="^[0-9a-fA-F]{64
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
         }
     },
 )
@@ -118,4 +136,3 @@ def settle(conflict_id: int, caller: CallerDep, engine: EngineDep, settings: Set
 @router.get("/rejections", tags=["conflicts"], response_model=RejectionList)
 def rejections(caller: CallerDep, engine: EngineDep, grid_id: GridQuery = None) -> Any:
     return reports.list_rejections(engine, caller, grid_id)
-
