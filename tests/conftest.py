@@ -17,7 +17,9 @@ from sync.server.db import make_engine
 from sync.server.migrate import upgrade
 from sync.server.models import Base
 
-PG_ADMIN_URL = os.environ.get("GRIDSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "GRIDSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -41,7 +43,9 @@ def pg_database() -> Iterator[str]:
 _migrated: dict[str, object] = {}
 
 
-def _fresh_engine(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def _fresh_engine(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+):
     if backend == "sqlite":
         path = tmp_path_factory.mktemp("db") / "gridsync.db"
         engine = make_engine(f"sqlite:///{path}")

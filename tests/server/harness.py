@@ -21,7 +21,7 @@ HEADERS = {PROTOCOL_HEADER: "1"}
 
 class FakeClock:
     def __init__(self, start: dt.datetime | None = None):
-        self.now = start or dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.timezone.utc)
+        self.now = start or dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
 
     def __call__(self) -> dt.datetime:
         return self.now
@@ -31,7 +31,9 @@ class FakeClock:
 
 
 class Service:
-    def __init__(self, engine: Engine, tmp_path: Path, clock: FakeClock | None = None, **settings: Any):
+    def __init__(
+        self, engine: Engine, tmp_path: Path, clock: FakeClock | None = None, **settings: Any
+    ):
         self.clock = clock or FakeClock()
         self.engine = engine
         self.settings = Settings(
@@ -44,7 +46,15 @@ class Service:
         self.http = TestClient(self.app, raise_server_exceptions=False)
 
     def grid(self, grid_id: str, name: str | None = None) -> str:
-        admin.create_grid(self.engine, self.settings, grid_id, name or f"网格 {grid_id}", "幸福社区", "海州街道", "海州区")
+        admin.create_grid(
+            self.engine,
+            self.settings,
+            grid_id,
+            name or f"网格 {grid_id}",
+            "幸福社区",
+            "海州街道",
+            "海州区",
+        )
         return grid_id
 
     def user(self, username: str, role: str = "worker", grids: list[str] | None = None) -> str:
@@ -57,7 +67,12 @@ class Service:
         device_id = device_id or str(uuid.uuid4())
         response = self.http.post(
             "/api/v1/auth/login",
-            json={"username": username, "password": PASSWORD, "device_id": device_id, "device_name": "test"},
+            json={
+                "username": username,
+                "password": PASSWORD,
+                "device_id": device_id,
+                "device_name": "test",
+            },
             headers=HEADERS,
         )
         assert response.status_code == 200, response.text
@@ -101,7 +116,9 @@ class Device:
     def push_one(self, mutation: dict[str, Any]) -> dict[str, Any]:
         return self.push(mutation)[0]
 
-    def pull(self, cursors: dict[str, int] | None = None, limit: int | None = None) -> dict[str, Any]:
+    def pull(
+        self, cursors: dict[str, int] | None = None, limit: int | None = None
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"cursors": cursors if cursors is not None else dict(self.cursors)}
         if limit is not None:
             body["limit"] = limit
@@ -139,24 +156,35 @@ def delete(entity: str, row_id: str) -> dict[str, Any]:
 
 
 def household(grid_id: str, **values: Any) -> dict[str, Any]:
-    return create("households", {"grid_id": grid_id, "address": "海州区幸福路 1号楼 1单元 101室", **values})
+    return create(
+        "households", {"grid_id": grid_id, "address": "海州区幸福路 1号楼 1单元 101室", **values}
+    )
 
 
 def resident(household_id: str, **values: Any) -> dict[str, Any]:
     return create("residents", {"household_id": household_id, "name": "张三", **values})
 
 
-def visit(household_id: str, visited_at: str = "2026-11-20T07:00:00Z", **values: Any) -> dict[str, Any]:
+def visit(
+    household_id: str, visited_at: str = "2026-11-20T07:00:00Z", **values: Any
+) -> dict[str, Any]:
     return create(
-        "visits", {"household_id": household_id, "visited_at": visited_at, "outcome": "met", **values}
+        "visits",
+        {"household_id": household_id, "visited_at": visited_at, "outcome": "met", **values},
     )
 
 
 def issue(grid_id: str, **values: Any) -> dict[str, Any]:
-    return create("issues", {"grid_id": grid_id, "title": "68号楼下井盖破损", "category": "facilities", **values})
-
-
-def issue_update(issue_id: str, status: str | None, from_status: str | None = None, **values: Any) -> dict[str, Any]:
     return create(
-        "issue_updates", {"issue_id": issue_id, "status": status, "from_status": from_status, **values}
+        "issues",
+        {"grid_id": grid_id, "title": "68号楼下井盖破损", "category": "facilities", **values},
+    )
+
+
+def issue_update(
+    issue_id: str, status: str | None, from_status: str | None = None, **values: Any
+) -> dict[str, Any]:
+    return create(
+        "issue_updates",
+        {"issue_id": issue_id, "status": status, "from_status": from_status, **values},
     )
