@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+Row = dict[str, Any]  # one generated row, keyed by field name
 
-UTC = dt.UTC
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-DAY = 86_400
+DAY = 86_400  # seconds; day 0 of the epoch is date.fromordinal(719_163)
 
 
 def uuid_at(rng: random.Random, seconds: float) -> str:
@@ -30,31 +30,35 @@ def uuid_at(rng: random.Random, seconds: float) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+_DAY_TEXT: dict[int, str] = {}
+
+
 def format_time(seconds: int) -> str:
     """Canonical wire time (UTC, ``Z``, whole seconds) of an epoch second."""
-    return dt.datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def local_date(seconds: int) -> dt.date:
-    """The calendar date in Asia/Shanghai of an epoch second."""
-    return dt.datetime.fromtimestamp(seconds, SHANGHAI).date()
+    day, rest = divmod(int(seconds), DAY)
+    prefix = _DAY_TEXT.get(day)
+    if prefix is None:
+        prefix = _DAY_TEXT[day] = dt.date.fromordinal(day + 719_163).isoformat()
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{prefix}T{hours:02d}:{minutes:02d}:{secs:02d}Z"
 
 
 @dataclass(frozen=True)
-class Weighted:
+class Weighted(Generic[T]):
     """A population with weights, drawn from in O(log n) by ``pick``."""
 
-    items: tuple[object, ...]
+    items: tuple[T, ...]
     cum: tuple[float, ...] = field(repr=False)
 
     @classmethod
-    def of(cls, pairs: Sequence[tuple[object, float]]) -> Weighted:
+    def of(cls, pairs: Sequence[tuple[T, float]]) -> Weighted[T]:
         items = tuple(p[0] for p in pairs)
         cum = tuple(itertools.accumulate(p[1] for p in pairs))
         return cls(items, cum)
 
-    def pick(self, rng: random.Random) -> object:
-        return rng.choices(self.items, cum_weights=self.cum)[0]
+    def pick(self, rng: random.Random) -> T:
+        return self.items[bisect.bisect(self.cum, rng.random() * self.cum[-1])]
 
 
 def pick(rng: random.Random, pairs: Sequence[tuple[T, float]]) -> T:
@@ -103,6 +107,11 @@ def systematic_counts(rng: random.Random, expected: Sequence[float], total: int)
     if out[-1] < 0:  # pragma: no cover - cannot happen with exact floats
         raise AssertionError("systematic rounding went negative")
     return out
+
+
+def words(text: str) -> tuple[str, ...]:
+    """A table written as space-separated words."""
+    return tuple(text.split())
 
 
 def chinese_number(n: int) -> str:

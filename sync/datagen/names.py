@@ -12,7 +12,7 @@ from array import array
 
 from stdnum.cn import ric
 
-from .common import Weighted
+from .common import Weighted, words
 
 _SURNAMES = """
 王 7.1 李 7.0 张 6.8 刘 5.4 陈 4.5 杨 3.1 黄 2.2 赵 2.0 吴 1.8 周 1.7 徐 1.6 孙 1.5 马 1.3
@@ -37,30 +37,36 @@ SURNAMES = Weighted.of(
 )
 
 # Given names by birth era ("old" before 1960, "mid" 1960-79, "young" 1980-99, "kid" after).
-_GIVEN = {
-    ("old", "male"): "建国 国强 志强 德华 振华 建华 长林 宝山 玉林 广才 金山 国华 文华 德胜 树林 长海 "
+_GIVEN = {  # "era gender": names
+    "old male": "建国 国强 志强 德华 振华 建华 长林 宝山 玉林 广才 金山 国华 文华 德胜 树林 长海 "
     "庆华 永清 福林 振国 国庆 学文 守仁 秀山 玉山 春生 连生 德山 广明 兆明 洪亮 中华 德明 光明 "
     "桂林 殿臣 景山 万里 克勤 明 军 华 林 平 忠 福 贵 义",
-    ("old", "female"): "秀英 桂英 秀兰 玉兰 桂兰 凤英 淑珍 玉珍 翠兰 秀珍 素芳 兰英 玉梅 桂芳 月英 "
+    "old female": "秀英 桂英 秀兰 玉兰 桂兰 凤英 淑珍 玉珍 翠兰 秀珍 素芳 兰英 玉梅 桂芳 月英 "
     "秀云 玉英 桂珍 凤兰 素珍 秀芝 桂香 翠英 美兰 玉凤 金凤 春兰 秀梅 淑英 秀荣 玉华 桂芝 瑞英",
-    ("mid", "male"): "建军 卫东 红兵 海涛 立新 志刚 永刚 建平 卫国 建新 红军 国平 东升 卫华 晓东 "
+    "mid male": "建军 卫东 红兵 海涛 立新 志刚 永刚 建平 卫国 建新 红军 国平 东升 卫华 晓东 "
     "建明 海军 永生 爱国 向东 志勇 文斌 春雷 胜利 国栋 洪波 伟 勇 军 强 斌 刚 平 辉 涛 波 亮 杰",
-    ("mid", "female"): "红 丽 敏 艳 霞 燕 芳 丽华 红梅 春燕 海燕 晓红 丽娟 秀梅 红霞 艳红 玉霞 "
+    "mid female": "红 丽 敏 艳 霞 燕 芳 丽华 红梅 春燕 海燕 晓红 丽娟 秀梅 红霞 艳红 玉霞 "
     "春梅 美玲 丽萍 晓燕 爱华 卫红 小红 冬梅 雪梅 桂红 翠萍 月华 凤霞 海英",
-    ("young", "male"): "磊 伟 涛 鹏 超 浩 杰 俊 亮 鑫 凯 飞 宇 晨 博 波 刚 俊杰 志伟 明辉 晓明 "
+    "young male": "磊 伟 涛 鹏 超 浩 杰 俊 亮 鑫 凯 飞 宇 晨 博 波 刚 俊杰 志伟 明辉 晓明 "
     "文博 海洋 建伟 家豪 子豪 宏伟 鹏飞 天宇 俊峰 冬冬 振宇 成龙 金龙 亚东 晓峰 志远 伟伟",
-    ("young", "female"): "静 婷 娟 倩 颖 洁 琳 晶 佳 丹 玲 婷婷 晓燕 丽丽 倩倩 雪 慧 媛媛 佳佳 "
+    "young female": "静 婷 娟 倩 颖 洁 琳 晶 佳 丹 玲 婷婷 晓燕 丽丽 倩倩 雪 慧 媛媛 佳佳 "
     "欣 莉 文静 晓丽 丹丹 莹莹 梦婷 思思 蕾 晓雪 亚楠 美琪 雅婷 露露",
-    ("kid", "male"): "子轩 浩然 宇轩 梓豪 一鸣 子墨 俊熙 皓轩 睿 宇航 浩宇 梓睿 沐宸 奕辰 宇泽 "
+    "kid male": "子轩 浩然 宇轩 梓豪 一鸣 子墨 俊熙 皓轩 睿 宇航 浩宇 梓睿 沐宸 奕辰 宇泽 "
     "思远 博文 铭 泽宇 昊然 锦程 子骞 晨阳 浩轩 瑞 嘉懿 沐阳 梓轩 俊宇 一航 承泽 宸 煜",
-    ("kid", "female"): "子涵 欣怡 梓涵 诗涵 一诺 雨桐 可馨 梓萱 紫涵 思涵 语嫣 若汐 佳怡 欣妍 "
+    "kid female": "子涵 欣怡 梓涵 诗涵 一诺 雨桐 可馨 梓萱 紫涵 思涵 语嫣 若汐 佳怡 欣妍 "
     "梦瑶 雨欣 悦 依诺 沐汐 芷若 安琪 雨萱 梓琪 思琪 晨曦 语桐 佳琪 诗雨 可欣 梓妍",
 }
-GIVEN = {key: tuple(text.split()) for key, text in _GIVEN.items()}
+GIVEN = {tuple(key.split()): words(text) for key, text in _GIVEN.items()}
 
 # Two-character names composed from common first and second characters, for variety.
-_FIRST = {"male": "志建国海俊文明晓永家宏立振学世天卫德新金", "female": "秀玉桂丽晓春海美雪慧思雨佳欣梦红淑艳婉静"}
-_SECOND = {"male": "强伟华军平东明刚林杰峰涛辉斌龙成波宇鹏生", "female": "英兰芳梅华珍霞燕娟琴萍丽婷琳洁敏颖雯怡涵"}
+_FIRST = {
+    "male": "志建国海俊文明晓永家宏立振学世天卫德新金",
+    "female": "秀玉桂丽晓春海美雪慧思雨佳欣梦红淑艳婉静",
+}
+_SECOND = {
+    "male": "强伟华军平东明刚林杰峰涛辉斌龙成波宇鹏生",
+    "female": "英兰芳梅华珍霞燕娟琴萍丽婷琳洁敏颖雯怡涵",
+}
 
 
 def era(birth_year: int) -> str:
@@ -74,7 +80,7 @@ def era(birth_year: int) -> str:
 
 
 def surname(rng: random.Random) -> str:
-    return SURNAMES.pick(rng)  # type: ignore[return-value]
+    return SURNAMES.pick(rng)
 
 
 def given_name(rng: random.Random, gender: str, birth_year: int) -> str:
@@ -112,11 +118,14 @@ def landline(rng: random.Random) -> str:
 LYG_CODES = ("320703", "320706", "320707", "320722", "320723", "320724")
 XINPU = "320705"
 ELSEWHERE = Weighted.of(
-    [(c, 3.5) for c in "320102 320106 320303 320311 320382 320803 320812 321302 321322 320902".split()]
-    + [(c, 2.5) for c in "371302 371311 371321 371324 371102 370102 370202".split()]
-    + [(c, 1.5) for c in "410102 411302 411521 411622 410523".split()]
-    + [(c, 1.5) for c in "340102 341202 341321 340302 341221".split()]
-    + [(c, 0.5) for c in "110105 310115 330106 420102 510104 230102 210102 130102 360102".split()]
+    [
+        (c, 3.5)
+        for c in words("320102 320106 320303 320311 320382 320803 320812 321302 321322 320902")
+    ]
+    + [(c, 2.5) for c in words("371302 371311 371321 371324 371102 370102 370202")]
+    + [(c, 1.5) for c in words("410102 411302 411521 411622 410523")]
+    + [(c, 1.5) for c in words("340102 341202 341321 340302 341221")]
+    + [(c, 0.5) for c in words("110105 310115 330106 420102 510104 230102 210102 130102 360102")]
 )
 
 
@@ -125,13 +134,13 @@ def region_code(rng: random.Random, home: str, birth_year: int, *, migrant: bool
     r = rng.random()
     local = 0.45 if migrant else 0.82
     if r < local:
-        if home == "320706" and birth_year < 2012 and rng.random() < 0.35:
+        if home == "320706" and birth_year < 2012 and rng.random() < 0.22:
             return XINPU
         return home
     if r < local + 0.08:
         code = rng.choice(LYG_CODES)
         return XINPU if code == "320706" and birth_year < 2012 else code
-    return ELSEWHERE.pick(rng)  # type: ignore[return-value]
+    return ELSEWHERE.pick(rng)
 
 
 class IdNumbers:
@@ -139,12 +148,12 @@ class IdNumbers:
 
     A number is region + birth date + a three-digit sequence whose last digit is odd for men
     and even for women. A per-(region, day, gender) counter walks the 500 sequences of that
-    day in a scrambled order, so numbers never repeat and look random; a few counters per
-    region stay in a compact array (about 100 KB per region used).
+    day in a scrambled order, so numbers never repeat and look random; the counters of a
+    region stay in a compact array (about 240 KB per region used).
     """
 
     _BASE = 693_596  # date(1900, 1, 1).toordinal()
-    _DAYS = 50_000
+    _DAYS = 60_000  # birth dates up to 2064
 
     def __init__(self) -> None:
         self._used: dict[str, array[int]] = {}
@@ -153,7 +162,7 @@ class IdNumbers:
         """A new number; its birth date is ``birth_ordinal`` (or, if that day is full, later)."""
         counters = self._used.get(region)
         if counters is None:
-            counters = self._used[region] = array("H", bytes(4 * self._DAYS))
+            counters = self._used[region] = array("H", [0]) * (2 * self._DAYS)
         day = birth_ordinal - self._BASE
         slot = 2 * day + male
         count = counters[slot]

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import codes, values
+from .errors import ValidationError
 
 NAME_MAX = 200
 NOTE_MAX = 4000
@@ -62,7 +63,7 @@ class Field:
         """The canonical value, or ``ValidationError`` naming this field."""
         try:
             result = _NORMALISERS[self.kind](self, value)
-        except values.ValidationError as exc:
+        except ValidationError as exc:
             exc.field = self.name
             raise
         return result
