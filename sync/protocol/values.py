@@ -190,7 +190,10 @@ def parse_time(value: str) -> dt.datetime:
         raise ValidationError("时间格式错误", code="invalid_time") from None
     if parsed.tzinfo is None:
         raise ValidationError("时间须带时区", code="invalid_time")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError("时间超出范围", code="invalid_time") from None
 
 
 def format_time(moment: dt.datetime) -> str:

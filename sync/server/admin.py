@@ -17,7 +17,7 @@ from .auth import hash_password
 from .context import ApiError
 from .db import retrying, write_tx
 from .ledger import GridLedger
-from .models import ENTITY_TABLES, Device, Grid, Leave, Token, User, UserGrid
+from .models import ENTITY_TABLES, Device, Grid, Leave, User, UserGrid
 from .rows import children_of_household, fetch_rows
 from .settings import Settings
 
@@ -142,7 +142,6 @@ def revoke_device(engine: Engine, settings: Settings, device_id: str) -> None:
         ).rowcount
         if not found:
             raise ApiError(404, "not_found", "设备不存在")
-        conn.execute(delete(Token).where(Token.device_id == device_id.lower()))
 
 
 def move_household(

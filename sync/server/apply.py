@@ -144,26 +144,37 @@ class Batch:
         self.rejections.append(
             {
                 "grid_id": grid_id,
-                "entity": entity[:64] if entity else None,
-                "row_id": row_id[:200] if row_id else None,
+                "entity": _printable(entity, 64),
+                "row_id": _printable(row_id, 200),
                 "device_id": self.caller.device_id,
                 "user_id": self.caller.user_id,
                 "seq": m["seq"],
                 "mutation": m,
                 "code": exc.code,
-                "message": exc.message,
+                "message": _printable(exc.message, 1000),
                 "created_at": self.now,
             }
         )
 
     def _derive_grid_quietly(self, entity: str, m: dict[str, Any]) -> str | None:
+        """The grid a rejected create was meant for, from its raw values (for supervisors)."""
         values = m.get("values")
         if not isinstance(values, dict):
             return None
-        try:
-            return self._create_grid(ENTITIES[entity], _normalise_known(ENTITIES[entity], values))
-        except (ProtocolError, KeyError, TypeError):
-            return None
+        spec = ENTITIES[entity]
+        parent_entity = spec.parent_entity
+        if entity == "attachments":
+            owner = values.get("owner_entity")
+            parent_entity = owner if isinstance(owner, str) and owner in ENTITIES else None
+        parent_id = _maybe_uuid(values.get(spec.parent_field or ""))
+        if parent_entity and parent_id:
+            parent = self.get(parent_entity, parent_id)
+            if parent is not None:
+                return str(parent["grid_id"])
+        grid_id = values.get("grid_id")
+        if isinstance(grid_id, str) and self._grid_exists(grid_id):
+            return grid_id
+        return None
 
     # -- judging -------------------------------------------------------------------------
 
@@ -223,7 +234,9 @@ class Batch:
                     raise PermissionDenied(f"{key} 由服务器维护", code="field_not_writable")
             elif key not in entity.fields:
                 raise ValidationError(
-                    f"未知的字段 {key[:64]}", code="unknown_field", field=key[:64]
+                    f"未知的字段 {_printable(key, 64)}",
+                    code="unknown_field",
+                    field=_printable(key, 64),
                 )
         carried = _normalise_known(entity, values)
         for name, value in carried.items():
@@ -357,7 +370,9 @@ class Batch:
             field = entity.fields.get(name)
             if field is None:
                 raise ValidationError(
-                    f"未知的字段 {name[:64]}", code="unknown_field", field=name[:64]
+                    f"未知的字段 {_printable(name, 64)}",
+                    code="unknown_field",
+                    field=_printable(name, 64),
                 )
             if not isinstance(change, dict) or "new" not in change:
                 raise ValidationError(
@@ -512,6 +527,13 @@ class Batch:
             self.conn.execute(insert(Conflict), self.conflicts)
         if self.rejections:
             self.conn.execute(insert(Rejection), self.rejections)
+
+
+def _printable(text: str | None, limit: int) -> str | None:
+    """Text safe to store anywhere: control characters (NUL breaks PostgreSQL) replaced."""
+    if text is None:
+        return None
+    return "".join(c if c.isprintable() else "?" for c in text[:limit])
 
 
 def _normalise_known(entity: Entity, values: dict[str, Any]) -> dict[str, Any]:

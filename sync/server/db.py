@@ -7,6 +7,7 @@ SQLite in WAL mode: a deferred transaction's snapshot).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,17 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 T = TypeVar("T")
 
 _RETRY_PGCODES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+class _NoRowData(logging.Filter):
+    """SQLAlchemy's DEBUG log prints fetched rows: residents' ID numbers and phones. Drop them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(("Row ", "Col ")))
+
+
+for _name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine"):
+    logging.getLogger(_name).addFilter(_NoRowData())
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -28,7 +28,7 @@ def check_request(body: Any) -> tuple[dict[str, int], int]:
     if not isinstance(cursors, dict):
         raise ApiError(422, "invalid_cursor", "cursors 应为 {网格: 游标} 对象")
     for grid_id, cursor in cursors.items():
-        if isinstance(cursor, bool) or not isinstance(cursor, int) or cursor < 0:
+        if isinstance(cursor, bool) or not isinstance(cursor, int) or not 0 <= cursor < 2**63:
             raise ApiError(422, "invalid_cursor", "游标应为非负整数", {"grid_id": grid_id[:64]})
     limit = body.get("limit", wire.DEFAULT_PULL_LIMIT)
     if limit is None:

@@ -28,9 +28,7 @@ def check_envelope(body: Any, caller: Caller) -> list[dict[str, Any]]:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", "请求体应为 JSON 对象")
     device_id = body.get("device_id")
-    if not isinstance(device_id, str) or not device_id:
-        raise ApiError(400, "invalid_request", "缺少 device_id")
-    if device_id.lower() != caller.device_id:
+    if not isinstance(device_id, str) or device_id.lower() != caller.device_id:
         raise ApiError(403, "device_mismatch", "device_id 与登录设备不一致")
     mutations = body.get("mutations")
     if not isinstance(mutations, list):

@@ -132,7 +132,9 @@ def test_worker_cannot_pull_another_grid(worker, supervisor, grid_a, grid_b, hb)
 # -- writing another grid's rows ---------------------------------------------------------------
 
 
-def test_worker_cannot_update_or_delete_rows_of_another_grid(worker, supervisor, grid_a, grid_b, hb):
+def test_worker_cannot_update_or_delete_rows_of_another_grid(
+    worker, supervisor, grid_a, grid_b, hb
+):
     before = rows_of(supervisor, grid_b)
     after_it = sentinel(grid_a)
     results = worker.push(
@@ -331,9 +333,14 @@ def test_issue_updates_and_attachments_are_create_only(worker, service, grid_a):
     upd = issue_update(iss["id"], None, "open", comment="已联系物业")
     data = b"photo of the manhole"
     sha = hashlib.sha256(data).hexdigest()
-    put = worker.request("PUT", f"/attachments/{sha}", content=data, headers={"Content-Type": "image/jpeg"})
+    put = worker.request(
+        "PUT", f"/attachments/{sha}", content=data, headers={"Content-Type": "image/jpeg"}
+    )
     assert put.status_code == 201, put.text
-    att = create("attachments", {"sha256": sha, "owner_entity": "issues", "owner_id": iss["id"], "size": len(data)})
+    att = create(
+        "attachments",
+        {"sha256": sha, "owner_entity": "issues", "owner_id": iss["id"], "size": len(data)},
+    )
     assert statuses(worker.push(hh, iss, upd, att)) == ["applied"] * 4
     before = rows_of(worker, grid_a)
 
@@ -366,7 +373,10 @@ def test_only_a_supervisor_closes_or_reopens_a_closed_issue(worker, supervisor, 
         return str(rows_of(worker, grid_a)[iss["id"]]["status"])
 
     # A worker cannot jump from open to closed.
-    assert worker.push_one(issue_update(iss["id"], "closed", "open"))["error"]["code"] == "invalid_transition"
+    assert (
+        worker.push_one(issue_update(iss["id"], "closed", "open"))["error"]["code"]
+        == "invalid_transition"
+    )
     assert status() == "open"
 
     assert worker.push_one(issue_update(iss["id"], "resolved", "open"))["status"] == "applied"
@@ -394,7 +404,9 @@ def test_only_a_supervisor_closes_or_reopens_a_closed_issue(worker, supervisor, 
     assert worker.push_one(issue_update(iss["id"], "open", "resolved"))["status"] == "applied"
     assert status() == "open"
     assert last_seq(worker) == 9
-    rejected = sorted(r["seq"] for r in rejections(worker) if r["error"]["code"] == "invalid_transition")
+    rejected = sorted(
+        r["seq"] for r in rejections(worker) if r["error"]["code"] == "invalid_transition"
+    )
     assert rejected == [2, 4, 6]
 
 
@@ -410,7 +422,12 @@ def test_supervisor_approves_and_returns_visits(worker, supervisor, grid_a, cloc
     reviewed_at = z(clock.now)
     results = supervisor.push(
         update("visits", v1["id"], review_status=("pending", "approved")),
-        update("visits", v2["id"], review_status=("pending", "returned"), review_comment=(None, "请补充见面人员")),
+        update(
+            "visits",
+            v2["id"],
+            review_status=("pending", "returned"),
+            review_comment=(None, "请补充见面人员"),
+        ),
     )
     assert statuses(results) == ["applied", "applied"]
     rows = rows_of(worker, grid_a)
@@ -431,12 +448,20 @@ def test_worker_edit_of_returned_visit_goes_back_to_pending(worker, supervisor, 
     clock.advance(hours=1)
     reviewed_at = z(clock.now)
     results = supervisor.push(
-        update("visits", vis["id"], review_status=("pending", "returned"), review_comment=(None, "请补充"))
+        update(
+            "visits",
+            vis["id"],
+            review_status=("pending", "returned"),
+            review_comment=(None, "请补充"),
+        )
     )
     assert statuses(results) == ["applied"]
 
     # A change that alters nothing keeps the visit returned.
-    assert worker.push_one(update("visits", vis["id"], notes=("见到户主", "见到户主")))["status"] == "applied"
+    assert (
+        worker.push_one(update("visits", vis["id"], notes=("见到户主", "见到户主")))["status"]
+        == "applied"
+    )
     assert rows_of(worker, grid_a)[vis["id"]]["review_status"] == "returned"
 
     # A worker may not send it back to pending by writing review_status...
@@ -479,21 +504,24 @@ def test_revoked_device_is_refused_everywhere(service, worker, worker2, grid_a):
     assert worker.push_one(household(grid_a))["status"] == "applied"
     admin.revoke_device(service.engine, service.settings, worker.device_id)
 
-    for response in every_endpoint(worker):
-        assert response.status_code == 403, (response.request.url, response.text)
-        assert error_code(response) == "device_revoked"
-
     pushed = worker.push_raw([{"seq": 2, **household(grid_a)}])
-    assert pushed.status_code == 403
-    assert len(rows_of(worker2, grid_a)) == 1
-
     login = service.http.post(
         "/api/v1/auth/login",
-        json={"username": "worker-a", "password": PASSWORD, "device_id": worker.device_id, "device_name": "x"},
+        json={
+            "username": "worker-a",
+            "password": PASSWORD,
+            "device_id": worker.device_id,
+            "device_name": "x",
+        },
         headers=HEADERS,
     )
-    assert login.status_code == 403
-    assert error_code(login) == "device_revoked"
+    wrong = [
+        f"{r.request.method} {r.request.url.path}: {r.status_code} {r.text}"
+        for r in [*every_endpoint(worker), pushed, login]
+        if r.status_code != 403 or error_code(r) != "device_revoked"
+    ]
+    assert wrong == []
+    assert len(rows_of(worker2, grid_a)) == 1
 
     # The user is not revoked: another installation may log in, and other devices go on.
     fresh = service.login("worker-a")
@@ -556,7 +584,9 @@ def test_a_token_of_another_device_is_not_this_device(worker, worker2, grid_a):
 
 def test_push_without_device_id_is_device_mismatch(worker, grid_a):
     """PROTOCOL.md, Transport: "a device_id missing or not the token's device (403 device_mismatch)"."""
-    response = worker.request("POST", "/sync/push", json={"mutations": [{"seq": 1, **household(grid_a)}]})
+    response = worker.request(
+        "POST", "/sync/push", json={"mutations": [{"seq": 1, **household(grid_a)}]}
+    )
     assert response.status_code == 403, response.text
     assert error_code(response) == "device_mismatch"
     assert rows_of(worker, grid_a) == {}
@@ -566,14 +596,24 @@ def test_push_without_device_id_is_device_mismatch(worker, grid_a):
 
 
 @pytest.mark.parametrize("value", [None, "2", "0", "", "abc", "1, 2"])
-def test_missing_or_unsupported_protocol_header_gets_426_before_authentication(service, worker, value):
+def test_missing_or_unsupported_protocol_header_gets_426_before_authentication(
+    service, worker, value
+):
     base = {} if value is None else {PROTOCOL_HEADER: value}
     calls = [
         ("GET", "/api/v1/me", None),
         ("POST", "/api/v1/sync/push", {"device_id": worker.device_id, "mutations": []}),
         ("POST", "/api/v1/sync/pull", {"cursors": {}}),
-        ("POST", "/api/v1/auth/login", {"username": "worker-a", "password": PASSWORD,
-                                         "device_id": worker.device_id, "device_name": "x"}),
+        (
+            "POST",
+            "/api/v1/auth/login",
+            {
+                "username": "worker-a",
+                "password": PASSWORD,
+                "device_id": worker.device_id,
+                "device_name": "x",
+            },
+        ),
         ("GET", "/api/v1/rejections", None),
         ("GET", f"/api/v1/attachments/{SHA_ZERO}", None),
         ("POST", "/api/v1/admin/grids", {"id": "g", "name": "g"}),
@@ -611,7 +651,11 @@ def test_admin_endpoints_refuse_workers_and_supervisors(
     assert worker.push_one(hh)["status"] == "applied"
     calls = [
         ("POST", "/admin/grids", {"id": "grid-x", "name": "新网格"}),
-        ("POST", "/admin/users", {"username": "mallory", "role": "admin", "password": "password123"}),
+        (
+            "POST",
+            "/admin/users",
+            {"username": "mallory", "role": "admin", "password": "password123"},
+        ),
         ("POST", "/admin/users/worker-a/grids", {"grid_ids": [grid_b]}),
         ("DELETE", "/admin/users/worker-a2/grids", {"grid_ids": [grid_a]}),
         ("POST", f"/admin/devices/{worker2.device_id}/revoke", None),
@@ -627,11 +671,14 @@ def test_admin_endpoints_refuse_workers_and_supervisors(
     assert worker2.request("GET", "/me").status_code == 200
     assert [g["id"] for g in worker2.request("GET", "/me").json()["grids"]] == [grid_a]
     assert rows_of(supervisor, grid_a)[hh["id"]]["grid_id"] == grid_a
-    assert service.http.post(
-        "/api/v1/auth/login",
-        json={"username": "mallory", "password": "password123", "device_id": str(uuid.uuid4())},
-        headers=HEADERS,
-    ).status_code == 401
+    assert (
+        service.http.post(
+            "/api/v1/auth/login",
+            json={"username": "mallory", "password": "password123", "device_id": str(uuid.uuid4())},
+            headers=HEADERS,
+        ).status_code
+        == 401
+    )
     # The admin may: the grid the others tried to create does not exist yet.
     created = admin_device.request("POST", "/admin/grids", json={"id": "grid-x", "name": "新网格"})
     assert created.status_code == 201, created.text
@@ -642,7 +689,9 @@ def test_unassigning_a_grid_revokes_it(service, worker, admin_device, grid_a, gr
     assert worker.push_one(hh)["status"] == "applied"
     worker.pull_all(grid_a)
 
-    response = admin_device.request("DELETE", "/admin/users/worker-a/grids", json={"grid_ids": [grid_a]})
+    response = admin_device.request(
+        "DELETE", "/admin/users/worker-a/grids", json={"grid_ids": [grid_a]}
+    )
     assert response.status_code == 200, response.text
 
     page = worker.pull({grid_a: worker.cursors[grid_a]})
@@ -673,16 +722,28 @@ def test_attachment_bytes_only_for_grids_holding_a_reference(
 ):
     photo, other, orphan = b"\xff\xd8 photo A", b"\xff\xd8 photo B", b"\xff\xd8 never referenced"
     sha_a, sha_b, sha_orphan = (hashlib.sha256(x).hexdigest() for x in (photo, other, orphan))
-    for device, data, sha in ((worker, photo, sha_a), (worker_b, other, sha_b), (worker, orphan, sha_orphan)):
-        put = device.request("PUT", f"/attachments/{sha}", content=data, headers={"Content-Type": "image/jpeg"})
+    for device, data, sha in (
+        (worker, photo, sha_a),
+        (worker_b, other, sha_b),
+        (worker, orphan, sha_orphan),
+    ):
+        put = device.request(
+            "PUT", f"/attachments/{sha}", content=data, headers={"Content-Type": "image/jpeg"}
+        )
         assert put.status_code == 201, put.text
 
     # Uploaded but not yet referenced: nobody gets it, not even its uploader.
     assert worker.request("GET", f"/attachments/{sha_a}").status_code == 404
 
     ha, hb_ = household(grid_a), household(grid_b)
-    att_a = create("attachments", {"sha256": sha_a, "owner_entity": "households", "owner_id": ha["id"], "size": len(photo)})
-    att_b = create("attachments", {"sha256": sha_b, "owner_entity": "households", "owner_id": hb_["id"], "size": len(other)})
+    att_a = create(
+        "attachments",
+        {"sha256": sha_a, "owner_entity": "households", "owner_id": ha["id"], "size": len(photo)},
+    )
+    att_b = create(
+        "attachments",
+        {"sha256": sha_b, "owner_entity": "households", "owner_id": hb_["id"], "size": len(other)},
+    )
     assert statuses(worker.push(ha, att_a)) == ["applied", "applied"]
     assert statuses(worker_b.push(hb_, att_b)) == ["applied", "applied"]
 
@@ -692,7 +753,12 @@ def test_attachment_bytes_only_for_grids_holding_a_reference(
     assert supervisor.request("GET", f"/attachments/{sha_b}").content == other
     assert worker_b.request("GET", f"/attachments/{sha_b}").content == other
 
-    for device, sha in ((worker_b, sha_a), (worker, sha_b), (worker, sha_orphan), (supervisor, sha_orphan)):
+    for device, sha in (
+        (worker_b, sha_a),
+        (worker, sha_b),
+        (worker, sha_orphan),
+        (supervisor, sha_orphan),
+    ):
         response = device.request("GET", f"/attachments/{sha}")
         assert response.status_code == 404, response.text
         assert error_code(response) == "not_found"
@@ -714,9 +780,20 @@ def test_rejections_are_shown_to_their_author_and_the_grids_supervisors(
     assert worker.push_one(ha)["status"] == "applied"
     assert worker_b.push_one(hb_)["status"] == "applied"
 
-    assert worker.push_one(update("households", ha["id"], address=("海州区幸福路 1号楼 1单元 101室", "x" * 201)))["status"] == "rejected"
-    assert worker2.push_one(update("households", ha["id"], kind=(None, "palace")))["status"] == "rejected"
-    assert worker_b.push_one(update("households", hb_["id"], tags=([], ["rich"])))["status"] == "rejected"
+    assert (
+        worker.push_one(
+            update("households", ha["id"], address=("海州区幸福路 1号楼 1单元 101室", "x" * 201))
+        )["status"]
+        == "rejected"
+    )
+    assert (
+        worker2.push_one(update("households", ha["id"], kind=(None, "palace")))["status"]
+        == "rejected"
+    )
+    assert (
+        worker_b.push_one(update("households", hb_["id"], tags=([], ["rich"])))["status"]
+        == "rejected"
+    )
 
     def keys(rows: list[dict[str, Any]]) -> set[tuple[str, int]]:
         return {(r["device_id"], r["seq"]) for r in rows}
@@ -737,7 +814,9 @@ def test_rejections_are_shown_to_their_author_and_the_grids_supervisors(
         assert response.json()["rejections"] == []
 
 
-def test_rejected_creates_with_bad_values_are_shown_to_the_supervisor(worker, supervisor, supervisor_b, grid_a):
+def test_rejected_creates_with_bad_values_are_shown_to_the_supervisor(
+    worker, supervisor, supervisor_b, grid_a
+):
     """A create whose values are invalid still belongs to a grid a supervisor can see."""
     hh = household(grid_a)
     assert worker.push_one(hh)["status"] == "applied"
@@ -762,11 +841,20 @@ def test_conflicts_are_shown_to_the_writers_involved_and_the_grids_supervisors(
     assert worker.push_one(ha)["status"] == "applied"
     assert worker_b.push_one(hb_)["status"] == "applied"
 
-    assert worker.push_one(update("households", ha["id"], head_name=(None, "李四")))["status"] == "applied"
+    assert (
+        worker.push_one(update("households", ha["id"], head_name=(None, "李四")))["status"]
+        == "applied"
+    )
     result = worker2.push_one(update("households", ha["id"], head_name=(None, "王五")))
     assert result["status"] == "conflict"
-    assert worker_b.push_one(update("households", hb_["id"], head_name=(None, "赵六")))["status"] == "applied"
-    assert supervisor.push_one(update("households", hb_["id"], head_name=(None, "钱七")))["status"] == "conflict"
+    assert (
+        worker_b.push_one(update("households", hb_["id"], head_name=(None, "赵六")))["status"]
+        == "applied"
+    )
+    assert (
+        supervisor.push_one(update("households", hb_["id"], head_name=(None, "钱七")))["status"]
+        == "conflict"
+    )
 
     def fields(rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
         return {(r["row_id"], r["ours"]) for r in rows}

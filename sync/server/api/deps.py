@@ -66,9 +66,13 @@ async def read_json(request: Request, max_bytes: int = wire.MAX_BODY_BYTES) -> A
     """The request's JSON body: size-limited (413), gunzipped if sent so, parsed (400)."""
     data = await read_bytes(request, max_bytes)
     try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return json.loads(data, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError(400, "malformed_json", "请求体不是有效的 JSON") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 async def read_bytes(request: Request, max_bytes: int) -> bytes:

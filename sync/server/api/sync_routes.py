@@ -115,7 +115,7 @@ def get_attachment(sha256: Sha, caller: CallerDep, engine: EngineDep, store: Blo
     return Response(content=data, media_type=media_type)
 
 
-GridQuery = Annotated[str | None, Query(max_length=64)]
+GridQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
 
 @router.get("/conflicts", tags=["conflicts"], response_model=ConflictList)
@@ -129,7 +129,12 @@ def conflicts(
 
 
 @router.post("/conflicts/{conflict_id}/settle", tags=["conflicts"], response_model=SettleResponse)
-def settle(conflict_id: int, caller: CallerDep, engine: EngineDep, settings: SettingsDep) -> Any:
+def settle(
+    conflict_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    caller: CallerDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Any:
     return reports.settle_conflict(engine, settings, caller, conflict_id)
 
 
