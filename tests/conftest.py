@@ -7,6 +7,7 @@ reached they fail, never skip.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 
@@ -22,6 +23,14 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> None:
+    """Argon2 at its production cost makes each login ~0.1 s; the tests need no such cost."""
+    from sync.server.auth import configure_password_hashing
+
+    configure_password_hashing(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session")
@@ -47,10 +56,16 @@ def _fresh_engine(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ):
     if backend == "sqlite":
+        template = _migrated.get("sqlite-template")
+        if template is None:
+            template = tmp_path_factory.mktemp("template") / "gridsync.db"
+            seed_engine = make_engine(f"sqlite:///{template}")
+            upgrade(seed_engine)
+            seed_engine.dispose()
+            _migrated["sqlite-template"] = template
         path = tmp_path_factory.mktemp("db") / "gridsync.db"
-        engine = make_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        return engine
+        shutil.copyfile(template, path)  # type: ignore[arg-type]
+        return make_engine(f"sqlite:///{path}")
     url = request.getfixturevalue("pg_database")
     engine = _migrated.get(url)
     if engine is None:

@@ -24,6 +24,13 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("gridsync-dummy-password")
 
 
+def configure_password_hashing(**params: int) -> None:
+    """Argon2 parameters (``time_cost``, ``memory_cost``, ``parallelism``); tests lower them."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(**params)
+    _DUMMY_HASH = _hasher.hash("gridsync-dummy-password")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
