@@ -1,0 +1,392 @@
+"""The sync engine: PROTOCOL.md's order, every step resumable.
+
+1. upload queued attachments; 2. push the outbox in batches until empty; 3. pull every grid
+until ``has_more`` is false, each page and its cursors in one transaction; 4. compare
+checksums, downloading a grid again on mismatch (the outbox is kept). Then the conflicts and
+rejections that concern the user are fetched, and settled conflicts reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from sync.protocol.values import format_time
+
+from ..store import rows as rowlib
+from ..store.blobs import BlobFiles
+from ..store.local import Store
+from ..store.replica import apply_page, evict_grid, recount
+from ..store.schema import BlobQueue, ConflictRecord, GridState, Outbox, RejectionRecord
+from .http import Api, DeviceRevoked, Offline, ServerError, SyncError
+
+log = logging.getLogger(__name__)
+
+PUSH_BATCH = 500
+PULL_LIMIT = 2000
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SyncReport:
+    uploaded: int = 0
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    repaired_grids: list[str] = field(default_factory=list)
+    new_conflicts: int = 0
+    new_rejections: int = 0
+    seconds: float = 0.0
+
+
+class Syncer:
+    def __init__(
+        self,
+        store: Store,
+        api: Api,
+        blobs: BlobFiles,
+        *,
+        push_batch: int = PUSH_BATCH,
+        pull_limit: int = PULL_LIMIT,
+    ):
+        self.store = store
+        self.api = api
+        self.blobs = blobs
+        self.push_batch = push_batch
+        self.pull_limit = pull_limit
+        self._verified = False  # the first sync of a session recounts every grid
+        self.failures = 0
+
+    # -- backoff -----------------------------------------------------------------------------
+
+    def backoff_seconds(self) -> float:
+        """How long to wait before the next automatic attempt after failures (capped)."""
+        if self.failures == 0:
+            return 0.0
+        return float(min(600, 5 * 2 ** min(self.failures - 1, 7)))
+
+    # -- the whole run -------------------------------------------------------------------------
+
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        started = time.perf_counter()
+        report = SyncReport()
+        if self.store.get_meta("locked"):
+            raise DeviceRevoked("此设备已被管理员停用，数据已锁定", code="device_revoked")
+        try:
+            report.uploaded = self.upload_blobs()
+            self.push(report)
+            acked_before_pull = self._max_acked()
+            self.pull(report, progress)
+            self.verify(report, progress)
+            self._settle_acked(acked_before_pull)
+            self.refresh_reports(report)
+        except DeviceRevoked:
+            with self.store.write() as conn:
+                self.store.set_meta(conn, "locked", True)
+                self.store.set_meta(conn, "token", None)
+            raise
+        except (Offline, ServerError):
+            self.failures += 1
+            raise
+        self.failures = 0
+        with self.store.write() as conn:
+            self.store.set_meta(conn, "last_sync_at", format_time(self.store.clock()))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- 1. attachments ------------------------------------------------------------------------
+
+    def upload_blobs(self) -> int:
+        with self.store.read() as conn:
+            queued = list(
+                conn.execute(
+                    select(BlobQueue.sha256, BlobQueue.media_type).where(
+                        BlobQueue.uploaded.is_(False)
+                    )
+                )
+            )
+        for sha256, media_type in queued:
+            self.api.put_blob(sha256, self.blobs.read(sha256), media_type)
+            with self.store.write() as conn:
+                conn.execute(
+                    update(BlobQueue).where(BlobQueue.sha256 == sha256).values(uploaded=True)
+                )
+        return len(queued)
+
+    # -- 2. push -------------------------------------------------------------------------------
+
+    def push(self, report: SyncReport) -> None:
+        device_id = self.store.get_meta("device_id")
+        while True:
+            with self.store.read() as conn:
+                batch = list(
+                    conn.execute(
+                        select(Outbox.__table__)
+                        .where(Outbox.status == "pending")
+                        .order_by(Outbox.seq)
+                        .limit(self.push_batch)
+                    )
+                )
+            if not batch:
+                return
+            mutations = [_wire_mutation(m) for m in batch]
+            try:
+                response = self.api.push(device_id, mutations)
+            except SyncError as exc:
+                if exc.code != "mutation_gap":
+                    raise
+                self._resolve_gap(int(exc.details.get("expected", 0)), batch[0].seq)
+                continue
+            self._record_results(response, report)
+
+    def _resolve_gap(self, expected: int, first_pending: int) -> None:
+        with self.store.write() as conn:
+            if expected > first_pending:
+                # The server applied these already; their response was lost.
+                conn.execute(
+                    update(Outbox)
+                    .where(Outbox.status == "pending", Outbox.seq < expected)
+                    .values(status="duplicate", acked_at=self.store.clock())
+                )
+            else:
+                # The server lacks mutations it once acknowledged (restored from a backup):
+                # send them again rather than lose them.
+                conn.execute(
+                    update(Outbox)
+                    .where(Outbox.seq >= expected)
+                    .values(status="pending", settled=False)
+                )
+
+    def _record_results(self, response: dict[str, Any], report: SyncReport) -> None:
+        now = self.store.clock()
+        rebuild: list[tuple[str, str]] = []
+        with self.store.write() as conn:
+            for result in response["results"]:
+                status = result["status"]
+                error = result.get("error") or {}
+                row = conn.execute(
+                    select(Outbox.entity, Outbox.row_id, Outbox.payload).where(
+                        Outbox.seq == result["seq"]
+                    )
+                ).first()
+                conn.execute(
+                    update(Outbox)
+                    .where(Outbox.seq == result["seq"], Outbox.status == "pending")
+                    .values(
+                        status=status,
+                        result_version=result.get("version"),
+                        error_code=error.get("code"),
+                        error_message=error.get("message"),
+                        acked_at=now,
+                    )
+                )
+                report.pushed += 1
+                if status == "conflict":
+                    report.conflicts += 1
+                if status == "rejected" and row is not None:
+                    report.rejected += 1
+                    rebuild.append((row.entity, row.row_id))
+                    if row.entity == "issue_updates" and isinstance(row.payload, dict):
+                        rebuild.append(("issues", row.payload.get("issue_id", "")))
+            self.store.set_meta(conn, "server_last_seq", response.get("last_seq"))
+            for entity, row_id in rebuild:
+                rowlib.rebuild(conn, entity, row_id, self.store.user)
+
+    def _max_acked(self) -> int:
+        with self.store.read() as conn:
+            return int(
+                conn.execute(
+                    select(func.coalesce(func.max(Outbox.seq), 0)).where(Outbox.status != "pending")
+                ).scalar_one()
+            )
+
+    def _settle_acked(self, up_to: int) -> None:
+        """After a complete pull, acknowledged mutations are part of the server's rows."""
+        with self.store.write() as conn:
+            rows = list(
+                conn.execute(
+                    select(Outbox.entity, Outbox.row_id, Outbox.payload).where(
+                        Outbox.settled.is_(False), Outbox.status != "pending", Outbox.seq <= up_to
+                    )
+                )
+            )
+            conn.execute(
+                update(Outbox)
+                .where(Outbox.settled.is_(False), Outbox.status != "pending", Outbox.seq <= up_to)
+                .values(settled=True)
+            )
+            touched = {(r.entity, r.row_id) for r in rows}
+            touched |= {
+                ("issues", r.payload["issue_id"]) for r in rows if r.entity == "issue_updates"
+            }
+            for entity, row_id in sorted(touched):
+                rowlib.rebuild(conn, entity, row_id, self.store.user)
+
+    # -- 3. pull -------------------------------------------------------------------------------
+
+    def pull(self, report: SyncReport, progress: Progress | None = None) -> None:
+        while True:
+            with self.store.read() as conn:
+                cursors = {
+                    g.grid_id: g.cursor
+                    for g in conn.execute(select(GridState.grid_id, GridState.cursor))
+                }
+            page = self.api.pull(cursors, self.pull_limit)
+            added = self._apply_pull_page(page)
+            report.pulled += len(page["changes"])
+            if progress is not None:
+                progress("pull", report.pulled, 0)
+            if not page["has_more"] and not added:
+                self._last_checksums = page.get("checksums", {})
+                return
+
+    def _apply_pull_page(self, page: dict[str, Any]) -> bool:
+        """Apply a page, its cursors and the grid list in one transaction; True if grids were added."""
+        with self.store.write() as conn:
+            apply_page(conn, page["changes"], self.store.user)
+            for grid_id, cursor in page["cursors"].items():
+                conn.execute(
+                    update(GridState).where(GridState.grid_id == grid_id).values(cursor=cursor)
+                )
+            for grid_id in page.get("revoked_grids", []):
+                evict_grid(conn, grid_id)
+                conn.execute(delete(GridState).where(GridState.grid_id == grid_id))
+            held = set(conn.execute(select(GridState.grid_id)).scalars())
+            added = False
+            for grid in page.get("grids", []):
+                values = {k: grid.get(k) for k in ("name", "community", "street", "district")}
+                if grid["id"] in held:
+                    conn.execute(
+                        update(GridState).where(GridState.grid_id == grid["id"]).values(values)
+                    )
+                else:
+                    conn.execute(
+                        insert(GridState).values(
+                            grid_id=grid["id"], cursor=0, row_count=0, digest="0" * 16, **values
+                        )
+                    )
+                    added = True
+            if page.get("last_seq") is not None:
+                self.store.set_meta(conn, "server_last_seq", page["last_seq"])
+        return added
+
+    # -- 4. checksums --------------------------------------------------------------------------
+
+    def verify(self, report: SyncReport, progress: Progress | None = None) -> None:
+        checksums: dict[str, Any] = getattr(self, "_last_checksums", {})
+        bad: list[str] = []
+        with self.store.write() as conn:
+            for grid_id, server in checksums.items():
+                state = conn.execute(
+                    select(GridState.row_count, GridState.digest).where(
+                        GridState.grid_id == grid_id
+                    )
+                ).first()
+                if state is None:
+                    continue
+                mine = (state.row_count, state.digest)
+                if not self._verified or mine != (server["count"], server["digest"]):
+                    mine = recount(conn, grid_id)
+                    conn.execute(
+                        update(GridState)
+                        .where(GridState.grid_id == grid_id)
+                        .values(row_count=mine[0], digest=mine[1])
+                    )
+                if mine != (server["count"], server["digest"]):
+                    bad.append(grid_id)
+            for grid_id in bad:
+                log.warning("checksum mismatch in grid %s: downloading it again", grid_id)
+                evict_grid(conn, grid_id)
+                conn.execute(
+                    update(GridState)
+                    .where(GridState.grid_id == grid_id)
+                    .values(cursor=0, row_count=0, digest="0" * 16)
+                )
+        self._verified = True
+        if bad:
+            report.repaired_grids = bad
+            self.pull(report, progress)
+            self._verified = False  # recount what was downloaded again
+            self.verify(report, progress)
+
+    # -- conflicts and rejections -------------------------------------------------------------
+
+    def refresh_reports(self, report: SyncReport) -> None:
+        with self.store.read() as conn:
+            settling = list(
+                conn.execute(
+                    select(ConflictRecord.id).where(ConflictRecord.state == "settling")
+                ).scalars()
+            )
+            known_conflicts = set(conn.execute(select(ConflictRecord.id)).scalars())
+            known_rejections = set(conn.execute(select(RejectionRecord.id)).scalars())
+        for conflict_id in settling:
+            try:
+                self.api.settle(conflict_id)
+            except SyncError as exc:
+                if exc.status != 404:
+                    raise
+        conflicts = self.api.conflicts()
+        rejections = self.api.rejections()
+        report.new_conflicts = len({c["id"] for c in conflicts} - known_conflicts)
+        report.new_rejections = len({r["id"] for r in rejections} - known_rejections)
+        with self.store.write() as conn:
+            conn.execute(delete(ConflictRecord))
+            if conflicts:
+                conn.execute(insert(ConflictRecord), [_conflict_row(c) for c in conflicts])
+            conn.execute(delete(RejectionRecord))
+            if rejections:
+                conn.execute(insert(RejectionRecord), [_rejection_row(r) for r in rejections])
+
+
+def _wire_mutation(m: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"seq": m.seq, "entity": m.entity, "id": m.row_id, "op": m.op}
+    if m.op == "create":
+        out["values"] = m.payload
+    elif m.op == "update":
+        out["changes"] = m.payload
+    return out
+
+
+def _conflict_row(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": c["id"],
+        "grid_id": c["grid_id"],
+        "entity": c["entity"],
+        "row_id": c["row_id"],
+        "field": c["field"],
+        "kind": c["kind"],
+        "base": c["base"],
+        "theirs": c["theirs"],
+        "ours": c["ours"],
+        "user_name": c.get("user_name"),
+        "theirs_user_name": c.get("theirs_user_name"),
+        "created_at": c["created_at"],
+        "state": c["state"],
+    }
+
+
+def _rejection_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "grid_id": r.get("grid_id"),
+        "entity": r.get("entity"),
+        "row_id": r.get("row_id"),
+        "user_name": r.get("user_name"),
+        "seq": r["seq"],
+        "code": r["error"]["code"],
+        "message": r["error"]["message"],
+        "mutation": r["mutation"],
+        "created_at": r["created_at"],
+    }
+
+
+__all__ = ["SyncReport", "Syncer", "dt"]

@@ -1,0 +1,198 @@
+"""Talking to the sync service over HTTP (requests, with retries, TLS and gzip)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from sync.protocol.wire import API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION
+
+log = logging.getLogger(__name__)
+
+GZIP_ABOVE = 2048
+
+
+class SyncError(Exception):
+    """Something the user should be told about, in Chinese."""
+
+    code = "sync_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.status = status
+        self.details = details or {}
+
+
+class Offline(SyncError):
+    code = "offline"
+
+
+class AuthRequired(SyncError):
+    """The token is missing or expired: log in again (nothing is lost)."""
+
+    code = "auth_required"
+
+
+class DeviceRevoked(SyncError):
+    code = "device_revoked"
+
+
+class ServerError(SyncError):
+    code = "server_error"
+
+
+class Api:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        ca_bundle: str | None = None,
+        timeout: tuple[float, float] = (5.0, 120.0),
+        retries: int = 3,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.verify = ca_bundle or True
+        # Every call is safe to repeat (pushes are idempotent by seq), so POSTs retry too.
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=0.3,
+            status_forcelist=(502, 503, 504),
+            allowed_methods=None,
+            raise_on_status=False,
+        )
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=4)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update(
+            {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Encoding": "gzip"}
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        auth: bool = True,
+    ) -> requests.Response:
+        headers = self._headers() if auth else {}
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            content_type = "application/json"
+            if len(data) > GZIP_ABOVE:
+                data = gzip.compress(data, compresslevel=5)
+                headers["Content-Encoding"] = "gzip"
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            response = self.session.request(
+                method,
+                self.base_url + API_PREFIX + path,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+            )
+        except requests.exceptions.SSLError:
+            raise SyncError(
+                "服务器证书校验失败，请检查服务器地址或 CA 证书设置", code="tls_error"
+            ) from None
+        except requests.exceptions.RequestException:
+            raise Offline("无法连接服务器，已离线保存，稍后自动重试") from None
+        if response.status_code >= 400:
+            raise self._error(response)
+        return response
+
+    def _error(self, response: requests.Response) -> SyncError:
+        try:
+            error = response.json()["error"]
+            code, message, details = error["code"], error["message"], error.get("details", {})
+        except (ValueError, KeyError, TypeError):
+            code, message, details = "http_error", f"服务器返回错误 {response.status_code}", {}
+        status = response.status_code
+        if code == "device_revoked":
+            return DeviceRevoked("此设备已被管理员停用，数据已锁定", code=code, status=status)
+        if status == 401:
+            return AuthRequired(
+                "登录已过期，请重新登录（未同步的记录不会丢失）", code=code, status=status
+            )
+        if status >= 500:
+            return ServerError("服务器暂时出错，稍后自动重试", code=code, status=status)
+        return SyncError(message, code=code, status=status, details=details)
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    def login(
+        self, username: str, password: str, device_id: str, device_name: str
+    ) -> dict[str, Any]:
+        body = {
+            "username": username,
+            "password": password,
+            "device_id": device_id,
+            "device_name": device_name,
+        }
+        try:
+            return dict(self.request("POST", "/auth/login", body=body, auth=False).json())
+        except AuthRequired as exc:
+            raise SyncError("用户名或密码错误", code=exc.code, status=401) from None
+
+    def push(self, device_id: str, mutations: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(
+            self.request(
+                "POST", "/sync/push", body={"device_id": device_id, "mutations": mutations}
+            ).json()
+        )
+
+    def pull(self, cursors: dict[str, int], limit: int) -> dict[str, Any]:
+        return dict(
+            self.request("POST", "/sync/pull", body={"cursors": cursors, "limit": limit}).json()
+        )
+
+    def put_blob(self, sha256: str, data: bytes, media_type: str | None) -> None:
+        self.request(
+            "PUT",
+            f"/attachments/{sha256}",
+            data=data,
+            content_type=media_type or "application/octet-stream",
+        )
+
+    def get_blob(self, sha256: str) -> bytes:
+        return self.request("GET", f"/attachments/{sha256}").content
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        return list(self.request("GET", "/conflicts?state=open").json()["conflicts"])
+
+    def settle(self, conflict_id: int) -> None:
+        self.request("POST", f"/conflicts/{conflict_id}/settle")
+
+    def rejections(self) -> list[dict[str, Any]]:
+        return list(self.request("GET", "/rejections").json()["rejections"])

@@ -1,0 +1,240 @@
+"""What a grid worker and a supervisor do, as operations the screens call.
+
+Each operation validates with the shared rules, writes the row and its outbox mutation in one
+transaction (through ``Store``) and returns plain data. Errors are ``ProtocolError``s whose
+message is Chinese and names the field.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from sync.protocol.errors import PermissionDenied, ValidationError
+from sync.protocol.values import SHANGHAI, format_time
+from sync.protocol.workflow import REVIEWER_ROLES, allowed_transitions
+
+from ..store import rows as rowlib
+from ..store.blobs import BlobFiles
+from ..store.local import Store
+from ..store.schema import BlobQueue, ConflictRecord
+
+Row = dict[str, Any]
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+# -- households and residents ----------------------------------------------------------------
+
+
+def create_household(store: Store, grid_id: str, address: str, **fields: Any) -> Row:
+    with store.write() as conn:
+        return store.create(conn, "households", {"grid_id": grid_id, "address": address, **fields})
+
+
+def update_household(store: Store, household_id: str, **changes: Any) -> Row:
+    with store.write() as conn:
+        return store.update(conn, "households", household_id, changes)
+
+
+def delete_household(store: Store, household_id: str) -> None:
+    with store.write() as conn:
+        store.delete(conn, "households", household_id)
+
+
+def add_resident(store: Store, household_id: str, name: str, **fields: Any) -> Row:
+    with store.write() as conn:
+        return store.create(
+            conn, "residents", {"household_id": household_id, "name": name, **fields}
+        )
+
+
+def update_resident(store: Store, resident_id: str, **changes: Any) -> Row:
+    with store.write() as conn:
+        return store.update(conn, "residents", resident_id, changes)
+
+
+def mark_moved_out(store: Store, resident_id: str) -> Row:
+    """外出 / 迁出: no longer living in the household (kept in its history)."""
+    return update_resident(store, resident_id, present=False)
+
+
+def mark_deceased(store: Store, resident_id: str, date: str | None = None) -> Row:
+    """已故: not present, with a dated note; the record stays for the ledger."""
+    with store.write() as conn:
+        stored = rowlib.load_row(conn, "residents", resident_id)
+        if stored is None:
+            raise ValidationError("记录不存在", code="not_found")
+        day = date or store.clock().astimezone(SHANGHAI).date().isoformat()
+        note = f"【已故 {day}】" + (f" {stored['notes']}" if stored["notes"] else "")
+        return store.update(conn, "residents", resident_id, {"present": False, "notes": note})
+
+
+# -- visits ----------------------------------------------------------------------------------
+
+
+def log_visit(
+    store: Store,
+    household_id: str,
+    outcome: str = "met",
+    *,
+    people_met: Iterable[str] = (),
+    notes: str | None = None,
+    follow_up: bool = False,
+    visited_at: str | None = None,
+) -> Row:
+    """Record a door-knock now (or at ``visited_at``); saved at once, offline."""
+    values = {
+        "household_id": household_id,
+        "visited_at": visited_at or format_time(store.clock()),
+        "outcome": outcome,
+        "people_met": list(people_met),
+        "notes": notes,
+        "follow_up": follow_up,
+    }
+    with store.write() as conn:
+        return store.create(conn, "visits", values)
+
+
+def edit_visit(store: Store, visit_id: str, **changes: Any) -> Row:
+    """A worker's edit; a returned visit goes back to the review queue."""
+    with store.write() as conn:
+        return store.update(conn, "visits", visit_id, changes)
+
+
+def review_visit(store: Store, visit_id: str, approve: bool, comment: str | None = None) -> Row:
+    if store.user.get("role") not in REVIEWER_ROLES:
+        raise PermissionDenied("只有网格长可以审核走访记录", code="field_not_writable")
+    if not approve and not (comment and comment.strip()):
+        raise ValidationError("退回时请填写审核意见", code="required", field="review_comment")
+    changes: dict[str, Any] = {"review_status": "approved" if approve else "returned"}
+    if comment is not None:
+        changes["review_comment"] = comment
+    with store.write() as conn:
+        return store.update(conn, "visits", visit_id, changes)
+
+
+# -- issues ----------------------------------------------------------------------------------
+
+
+def raise_issue(
+    store: Store,
+    title: str,
+    category: str,
+    *,
+    grid_id: str | None = None,
+    household_id: str | None = None,
+    **fields: Any,
+) -> Row:
+    """A new 民情事项; its location defaults to the household's address."""
+    with store.write() as conn:
+        if household_id:
+            household = rowlib.load_row(conn, "households", household_id)
+            if household is None:
+                raise ValidationError("住户不存在", code="parent_not_found", field="household_id")
+            grid_id = household["grid_id"]
+            fields.setdefault("location", household["address"])
+        values = {
+            "grid_id": grid_id,
+            "title": title,
+            "category": category,
+            "household_id": household_id,
+            **fields,
+        }
+        return store.create(conn, "issues", values)
+
+
+def add_issue_update(
+    store: Store, issue_id: str, status: str | None = None, comment: str | None = None
+) -> Row:
+    """A status change (checked against the workflow) or a comment, appended to the history."""
+    with store.write() as conn:
+        issue = rowlib.load_row(conn, "issues", issue_id)
+        if issue is None:
+            raise ValidationError("事项不存在", code="parent_not_found", field="issue_id")
+        if status is None and not (comment and comment.strip()):
+            raise ValidationError("请填写处置说明", code="required", field="comment")
+        values = {
+            "issue_id": issue_id,
+            "from_status": issue["status"],
+            "status": status,
+            "comment": comment,
+        }
+        return store.create(conn, "issue_updates", values)
+
+
+def update_issue(store: Store, issue_id: str, **changes: Any) -> Row:
+    with store.write() as conn:
+        return store.update(conn, "issues", issue_id, changes)
+
+
+def transitions_for(store: Store, issue: Row) -> list[str]:
+    """The statuses the user may move this issue to (for the screens' buttons)."""
+    return allowed_transitions(issue["status"], store.user.get("role", "worker"))
+
+
+# -- attachments -----------------------------------------------------------------------------
+
+
+def attach_file(
+    store: Store,
+    blobs: BlobFiles,
+    owner_entity: str,
+    owner_id: str,
+    data: bytes,
+    filename: str,
+    media_type: str | None = None,
+) -> Row:
+    """Keep the bytes content-addressed, queue them for upload, and record the attachment."""
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError("附件不能超过 20 MB", code="too_large")
+    media_type = media_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    sha256 = blobs.add(data)
+    with store.write() as conn:
+        known = conn.execute(select(BlobQueue.sha256).where(BlobQueue.sha256 == sha256)).first()
+        if not known:
+            conn.execute(
+                insert(BlobQueue).values(
+                    sha256=sha256,
+                    media_type=media_type,
+                    size=len(data),
+                    uploaded=False,
+                    created_at=store.clock(),
+                )
+            )
+        values = {
+            "sha256": sha256,
+            "owner_entity": owner_entity,
+            "owner_id": owner_id,
+            "filename": filename,
+            "media_type": media_type,
+            "size": len(data),
+        }
+        return store.create(conn, "attachments", values)
+
+
+# -- conflicts -------------------------------------------------------------------------------
+
+
+def resolve_conflict(store: Store, conflict_id: int, keep: str) -> Row | None:
+    """Keep mine (``ours``) or theirs: a normal edit of the field, then the record is settled."""
+    if keep not in ("mine", "theirs"):
+        raise ValidationError("请选择保留哪一方的值", code="invalid_value")
+    with store.write() as conn:
+        conflict = conn.execute(
+            select(ConflictRecord.__table__).where(ConflictRecord.id == conflict_id)
+        ).first()
+        if conflict is None:
+            raise ValidationError("冲突记录不存在", code="not_found")
+        value = conflict.ours if keep == "mine" else conflict.theirs
+        row = rowlib.load_row(conn, conflict.entity, conflict.row_id)
+        result = None
+        if row is not None and not row["deleted"] and row[conflict.field] != value:
+            result = store.update(conn, conflict.entity, conflict.row_id, {conflict.field: value})
+        conn.execute(
+            update(ConflictRecord).where(ConflictRecord.id == conflict_id).values(state="settling")
+        )
+        return result

@@ -1,0 +1,331 @@
+"""What the screens read, answered in SQL with indexes, returned as plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select
+
+from sync.protocol.values import SHANGHAI
+
+from ..store.local import Store
+from ..store.schema import (
+    ENTITY_TABLES,
+    ConflictRecord,
+    GridState,
+    Outbox,
+    RejectionRecord,
+    SearchKey,
+)
+from ..store.search import normalise_query
+
+Row = dict[str, Any]
+
+H = ENTITY_TABLES["households"]
+R = ENTITY_TABLES["residents"]
+V = ENTITY_TABLES["visits"]
+I = ENTITY_TABLES["issues"]  # noqa: E741
+U = ENTITY_TABLES["issue_updates"]
+A = ENTITY_TABLES["attachments"]
+
+# Tags that put a household first in the due list.
+KEY_TAGS = ("elderly_alone", "key_attention", "left_behind_child")
+
+
+def today(store: Store) -> str:
+    return store.clock().astimezone(SHANGHAI).date().isoformat()
+
+
+def _household_filter(
+    store: Store, text: str, tags: Iterable[str], due_only: bool, grid_id: str | None
+) -> list[Any]:
+    where: list[Any] = [H.c.deleted.is_(False)]
+    for term in normalise_query(text):
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(SearchKey.keys.like(f"%{escaped}%", escape="\\"))
+    for tag in tags:
+        # tags is a JSON list: match the quoted code.
+        where.append(func.instr(H.c.tags, f'"{tag}"') > 0)
+    if due_only:
+        where.append(or_(SearchKey.due_on.is_(None), SearchKey.due_on <= today(store)))
+    if grid_id:
+        where.append(H.c.grid_id == grid_id)
+    return where
+
+
+def count_households(
+    store: Store,
+    text: str = "",
+    tags: Iterable[str] = (),
+    due_only: bool = False,
+    grid_id: str | None = None,
+) -> int:
+    query = (
+        select(func.count())
+        .select_from(H.join(SearchKey, SearchKey.household_id == H.c.id))
+        .where(*_household_filter(store, text, list(tags), due_only, grid_id))
+    )
+    with store.read() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def search_households(
+    store: Store,
+    text: str = "",
+    tags: Iterable[str] = (),
+    *,
+    due_only: bool = False,
+    sort: str = "address",
+    grid_id: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[Row]:
+    """Households matching every term (name, address, phone, pinyin or its initials)."""
+    due_key = func.coalesce(SearchKey.due_on, literal("0000-00-00"))
+    order = [due_key, H.c.address] if sort == "due" else [H.c.address, H.c.id]
+    query = (
+        select(
+            H.c.id,
+            H.c.grid_id,
+            H.c.address,
+            H.c.head_name,
+            H.c.phone,
+            H.c.kind,
+            H.c.tags,
+            H.c.visit_interval_days,
+            SearchKey.last_visit,
+            SearchKey.due_on,
+        )
+        .select_from(H.join(SearchKey, SearchKey.household_id == H.c.id))
+        .where(*_household_filter(store, text, list(tags), due_only, grid_id))
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+    now = today(store)
+    with store.read() as conn:
+        return [
+            {**dict(r), "tags": list(r.tags or []), "is_due": r.due_on is None or r.due_on <= now}
+            for r in conn.execute(query).mappings()
+        ]
+
+
+def household_detail(store: Store, household_id: str) -> Row | None:
+    """A household with its residents, visits (newest first), issues and attachments."""
+    with store.read() as conn:
+        household = conn.execute(select(H).where(H.c.id == household_id)).mappings().first()
+        if household is None:
+            return None
+        residents = conn.execute(
+            select(R)
+            .where(R.c.household_id == household_id, R.c.deleted.is_(False))
+            .order_by(R.c.relation != "head", R.c.birth_date)
+        ).mappings()
+        visits = conn.execute(
+            select(V)
+            .where(V.c.household_id == household_id, V.c.deleted.is_(False))
+            .order_by(V.c.visited_at.desc())
+        ).mappings()
+        issues = conn.execute(
+            select(I)
+            .where(I.c.household_id == household_id, I.c.deleted.is_(False))
+            .order_by(I.c.id.desc())
+        ).mappings()
+        keys = conn.execute(
+            select(SearchKey.last_visit, SearchKey.due_on).where(
+                SearchKey.household_id == household_id
+            )
+        ).first()
+        return {
+            **_plain(household),
+            "residents": [_plain(r) for r in residents],
+            "visits": [_plain(v) for v in visits],
+            "issues": [_plain(i) for i in issues],
+            "last_visit": keys.last_visit if keys else None,
+            "due_on": keys.due_on if keys else None,
+        }
+
+
+def attachments_of(store: Store, owner_id: str) -> list[Row]:
+    with store.read() as conn:
+        return [
+            _plain(a)
+            for a in conn.execute(
+                select(A).where(A.c.owner_id == owner_id, A.c.deleted.is_(False))
+            ).mappings()
+        ]
+
+
+def issue_detail(store: Store, issue_id: str) -> Row | None:
+    with store.read() as conn:
+        issue = conn.execute(select(I).where(I.c.id == issue_id)).mappings().first()
+        if issue is None:
+            return None
+        updates = conn.execute(
+            select(U).where(U.c.issue_id == issue_id).order_by(U.c.created_at, U.c.id)
+        ).mappings()
+        return {
+            **_plain(issue),
+            "updates": [_plain(u) for u in updates],
+            "attachments": attachments_of(store, issue_id),
+        }
+
+
+def issues(
+    store: Store,
+    statuses: Iterable[str] = (),
+    *,
+    mine: bool = False,
+    grid_id: str | None = None,
+    limit: int = 500,
+) -> list[Row]:
+    """Issues by status; ``mine``: assigned to the user, or raised by them when unassigned."""
+    where: list[Any] = [I.c.deleted.is_(False)]
+    statuses = list(statuses)
+    if statuses:
+        where.append(I.c.status.in_(statuses))
+    if grid_id:
+        where.append(I.c.grid_id == grid_id)
+    if mine:
+        me = store.user.get("id")
+        where.append(
+            or_(I.c.assignee_id == me, and_(I.c.assignee_id.is_(None), I.c.updated_by == me))
+        )
+    query = (
+        select(I)
+        .where(*where)
+        .order_by(
+            (I.c.priority == "urgent").desc(), I.c.due_date.is_(None), I.c.due_date, I.c.id.desc()
+        )
+        .limit(limit)
+    )
+    with store.read() as conn:
+        return [_plain(i) for i in conn.execute(query).mappings()]
+
+
+def review_queue(
+    store: Store,
+    *,
+    grid_id: str | None = None,
+    worker_id: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    limit: int = 1000,
+) -> list[Row]:
+    """Pending visits of the supervisor's grids, oldest first, with the household's address."""
+    where: list[Any] = [V.c.deleted.is_(False), V.c.review_status == "pending"]
+    if grid_id:
+        where.append(V.c.grid_id == grid_id)
+    if worker_id:
+        where.append(V.c.worker_id == worker_id)
+    if date_from:
+        where.append(V.c.visited_at >= _local_day_start(date_from))
+    if date_to:
+        where.append(V.c.visited_at < _local_day_start(date_to, 1))
+    query = (
+        select(V, H.c.address, H.c.head_name)
+        .select_from(V.join(H, H.c.id == V.c.household_id))
+        .where(*where)
+        .order_by(V.c.visited_at)
+        .limit(limit)
+    )
+    with store.read() as conn:
+        return [_plain(r) for r in conn.execute(query).mappings()]
+
+
+def due_today(store: Store, limit: int = 500) -> list[Row]:
+    """Households whose visit interval has run out, key-attention households first."""
+    rows = search_households(store, due_only=True, sort="due", limit=limit)
+    rows.sort(key=lambda r: (not any(t in KEY_TAGS for t in r["tags"]), r["due_on"] or ""))
+    return rows
+
+
+def grids(store: Store) -> list[Row]:
+    with store.read() as conn:
+        return [
+            dict(r)
+            for r in conn.execute(
+                select(GridState.__table__).order_by(GridState.grid_id)
+            ).mappings()
+        ]
+
+
+def conflicts(store: Store) -> list[Row]:
+    with store.read() as conn:
+        return [
+            dict(r)
+            for r in conn.execute(
+                select(ConflictRecord.__table__)
+                .where(ConflictRecord.state == "open")
+                .order_by(ConflictRecord.id.desc())
+            ).mappings()
+        ]
+
+
+def rejections(store: Store) -> list[Row]:
+    """Rejected mutations: this device's own (from the outbox) and those the server lists."""
+    with store.read() as conn:
+        own = [
+            {
+                "source": "device",
+                "seq": r.seq,
+                "entity": r.entity,
+                "row_id": r.row_id,
+                "code": r.error_code,
+                "message": r.error_message,
+                "payload": r.payload,
+            }
+            for r in conn.execute(
+                select(Outbox.__table__)
+                .where(Outbox.status == "rejected")
+                .order_by(Outbox.seq.desc())
+            )
+        ]
+        listed = [
+            {"source": "server", **dict(r)}
+            for r in conn.execute(
+                select(RejectionRecord.__table__).order_by(RejectionRecord.id.desc())
+            ).mappings()
+        ]
+    seen = {r["seq"] for r in own}
+    return own + [
+        r
+        for r in listed
+        if r["seq"] not in seen or r.get("user_name") != store.user.get("display_name")
+    ]
+
+
+def status(store: Store) -> Row:
+    with store.read() as conn:
+        pending = conn.execute(select(func.count()).where(Outbox.status == "pending")).scalar_one()
+        rejected = conn.execute(
+            select(func.count()).where(Outbox.status == "rejected")
+        ).scalar_one()
+        open_conflicts = conn.execute(
+            select(func.count()).select_from(ConflictRecord).where(ConflictRecord.state == "open")
+        ).scalar_one()
+    return {
+        "pending": int(pending),
+        "rejected": int(rejected),
+        "conflicts": int(open_conflicts),
+        "last_sync_at": store.get_meta("last_sync_at"),
+        "locked": bool(store.get_meta("locked")),
+        "user": store.user,
+    }
+
+
+def _local_day_start(day: str, add_days: int = 0) -> str:
+    start = dt.datetime.combine(
+        dt.date.fromisoformat(day) + dt.timedelta(days=add_days), dt.time(), SHANGHAI
+    )
+    return start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _plain(row: Any) -> Row:
+    return {
+        k: (list(v) if isinstance(v, list) else v)
+        for k, v in dict(row).items()
+        if k not in ("base",)
+    }

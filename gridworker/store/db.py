@@ -1,0 +1,112 @@
+"""Opening the local database: WAL, foreign keys, owner-only file, migrations after a backup."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import stat
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(path: Path) -> Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": 30},
+        hide_parameters=True,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the lock up front, so the sync thread and the UI never deadlock
+        # upgrading a read lock; readers get a snapshot and never block on a writer (WAL).
+        if conn.get_execution_options().get("write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def restrict_to_owner(path: Path) -> None:
+    """Owner-only permissions (no-op where the platform has no POSIX modes)."""
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if candidate.exists():
+            try:
+                os.chmod(candidate, stat.S_IRUSR | stat.S_IWUSR)
+            except OSError:  # e.g. a file system without modes
+                log.warning("could not restrict permissions of the local database")
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", str(engine.url))
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def backup(path: Path, suffix: str) -> Path:
+    """A consistent copy of the database (SQLite's online backup, WAL included)."""
+    target = path.with_name(f"{path.name}.{suffix}.bak")
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    restrict_to_owner(target)
+    return target
+
+
+def migrate(engine: Engine, path: Path, revision: str = "head") -> None:
+    """Bring the database to ``revision``, backing it up first when it holds data."""
+    current = current_revision(engine)
+    target = head_revision(engine) if revision == "head" else revision
+    if current == target:
+        return
+    if current is not None:
+        backup(path, f"before-{target}")
+    config = alembic_config(engine)
+    with engine.connect() as conn, conn.execution_options(write=True).begin():
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def open_engine(path: Path, revision: str = "head") -> Engine:
+    engine = make_engine(path)
+    migrate(engine, path, revision)
+    restrict_to_owner(path)
+    return engine

@@ -1,0 +1,215 @@
+"""Applying what the server sends: pull pages, leaves, revoked grids, checksums, acks.
+
+Each function runs inside the caller's transaction; the sync engine applies a page and its
+cursors in one transaction, so an interrupted pull resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, select, update
+
+from sync.protocol.entities import ENTITIES
+from sync.protocol.wire import format_digest, grid_digest, row_hash
+
+from . import rows as rowlib
+from .schema import ENTITY_TABLES, GridState, Outbox, SearchKey
+from .search import refresh_search_keys
+
+_BOOK = ("id", "version", "grid_id", "base_grid", "base_deleted", "household_id")
+
+
+class GridBook:
+    """The maintained count and digest of the grids a page touches."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.state: dict[str, list[int]] = {}
+
+    def _get(self, grid_id: str) -> list[int] | None:
+        if grid_id not in self.state:
+            row = self.conn.execute(
+                select(GridState.row_count, GridState.digest).where(GridState.grid_id == grid_id)
+            ).first()
+            if row is None:
+                return None
+            self.state[grid_id] = [row.row_count, int(row.digest, 16)]
+        return self.state[grid_id]
+
+    def toggle(
+        self, grid_id: str | None, entity: str, row_id: str, version: int, sign: int
+    ) -> None:
+        if grid_id is None or version <= 0:
+            return
+        book = self._get(grid_id)
+        if book is not None:
+            book[0] += sign
+            book[1] ^= row_hash(entity, row_id, version)
+
+    def save(self) -> None:
+        for grid_id, (count, digest) in self.state.items():
+            self.conn.execute(
+                update(GridState)
+                .where(GridState.grid_id == grid_id)
+                .values(row_count=count, digest=format_digest(digest))
+            )
+
+
+def _existing(conn: Connection, entity: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    table = ENTITY_TABLES[entity]
+    cols = [table.c[c] for c in _BOOK if c in table.c]
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        for r in conn.execute(
+            select(*cols).where(table.c.id.in_(ids[start : start + 500]))
+        ).mappings():
+            found[r["id"]] = dict(r)
+    return found
+
+
+def apply_page(conn: Connection, changes: list[dict[str, Any]], user: dict[str, Any]) -> None:
+    """Store a page of changes: upserts (rebased over outstanding mutations) and leaves."""
+    by_entity: dict[str, list[dict[str, Any]]] = {}
+    for change in changes:
+        if change.get("entity") in ENTITIES:
+            by_entity.setdefault(change["entity"], []).append(change)
+    book = GridBook(conn)
+    searched: set[str] = set()
+    issues_to_rebuild: list[str] = []
+    for entity, entity_changes in by_entity.items():
+        table = ENTITY_TABLES[entity]
+        ids = list({c["id"] for c in entity_changes})
+        existing = _existing(conn, entity, ids)
+        waiting = rowlib.outstanding(conn, entity, ids)
+        puts: dict[str, dict[str, Any]] = {}
+        drops: set[str] = set()
+        unbased: set[str] = set()
+        for change in entity_changes:
+            row_id, grid = change["id"], change["grid_id"]
+            old = existing.get(row_id)
+            if change["op"] == "upsert":
+                server_row = change["row"]
+                if old is not None and not old["base_deleted"]:
+                    book.toggle(old["base_grid"], entity, row_id, old["version"], -1)
+                if not server_row["deleted"]:
+                    book.toggle(grid, entity, row_id, server_row["version"], +1)
+                own_grid = server_row.get("grid_id") if entity in ("households", "issues") else grid
+                mutations = waiting.get(row_id)
+                local = (
+                    rowlib.replay(entity, server_row, mutations, user) if mutations else server_row
+                )
+                assert local is not None
+                puts[row_id] = {
+                    **local,
+                    "grid_id": own_grid,
+                    "base": server_row if mutations else None,
+                    "base_grid": grid,
+                    "base_deleted": server_row["deleted"],
+                }
+                if entity == "issues":
+                    issues_to_rebuild.append(row_id)
+                drops.discard(row_id)
+                unbased.discard(row_id)
+                existing[row_id] = {
+                    "id": row_id,
+                    "version": server_row["version"],
+                    "grid_id": own_grid,
+                    "base_grid": grid,
+                    "base_deleted": server_row["deleted"],
+                    "household_id": server_row.get("household_id"),
+                }
+            elif change["op"] == "leave" and old is not None:
+                if grid not in (old["base_grid"], old["grid_id"]):
+                    continue  # already arrived in its new grid (a client holding both grids)
+                if not old["base_deleted"]:
+                    book.toggle(old["base_grid"], entity, row_id, old["version"], -1)
+                puts.pop(row_id, None)
+                if rowlib.has_pending(conn, entity, row_id):
+                    unbased.add(row_id)
+                else:
+                    drops.add(row_id)
+                existing.pop(row_id, None)
+            if entity == "households":
+                searched.add(row_id)
+            elif entity in ("residents", "visits") and change["op"] == "upsert":
+                searched.add(change["row"]["household_id"])
+            elif entity in ("residents", "visits") and old is not None and old.get("household_id"):
+                searched.add(old["household_id"])
+        if puts:
+            conn.execute(insert(table).prefix_with("OR REPLACE"), list(puts.values()))
+        if drops:
+            conn.execute(delete(table).where(table.c.id.in_(sorted(drops))))
+        if unbased:
+            conn.execute(
+                update(table)
+                .where(table.c.id.in_(sorted(unbased)))
+                .values(base_grid=None, base_deleted=False)
+            )
+    book.save()
+    if "issue_updates" in by_entity:
+        issues_to_rebuild += [
+            c["row"]["issue_id"] for c in by_entity["issue_updates"] if c["op"] == "upsert"
+        ]
+    _refresh_issue_statuses(conn, issues_to_rebuild, user)
+    refresh_search_keys(conn, searched)
+
+
+def _refresh_issue_statuses(
+    conn: Connection, issue_ids: Iterable[str], user: dict[str, Any]
+) -> None:
+    """An issue whose status this device is changing keeps showing the new status."""
+    pending_issues = set(
+        p.get("issue_id")
+        for p in conn.execute(
+            select(Outbox.payload).where(
+                Outbox.entity == "issue_updates",
+                Outbox.status.in_(("pending", *rowlib.KEPT)),
+                Outbox.settled.is_(False),
+            )
+        ).scalars()
+    )
+    for issue_id in set(issue_ids) & pending_issues:
+        rowlib.rebuild(conn, "issues", issue_id, user)
+
+
+def evict_grid(conn: Connection, grid_id: str) -> None:
+    """Remove a grid's rows (revoked, or to download again), except rows with unsent mutations."""
+    pending = {
+        (r.entity, r.row_id)
+        for r in conn.execute(
+            select(Outbox.entity, Outbox.row_id).where(Outbox.status == "pending")
+        )
+    }
+    for entity, table in ENTITY_TABLES.items():
+        ids = set(
+            conn.execute(
+                select(table.c.id).where(
+                    (table.c.grid_id == grid_id) | (table.c.base_grid == grid_id)
+                )
+            ).scalars()
+        )
+        keep = {i for i in ids if (entity, i) in pending}
+        drop = sorted(ids - keep)
+        for start in range(0, len(drop), 500):
+            conn.execute(delete(table).where(table.c.id.in_(drop[start : start + 500])))
+        if keep:
+            conn.execute(
+                update(table)
+                .where(table.c.id.in_(sorted(keep)))
+                .values(base_grid=None, base_deleted=False)
+            )
+    households = ENTITY_TABLES["households"]
+    conn.execute(delete(SearchKey).where(~SearchKey.household_id.in_(select(households.c.id))))
+
+
+def recount(conn: Connection, grid_id: str) -> tuple[int, str]:
+    """Count and digest of a grid computed from the rows themselves (catches local damage)."""
+    rows: list[tuple[str, str, int]] = []
+    for entity, table in ENTITY_TABLES.items():
+        query = select(table.c.id, table.c.version).where(
+            and_(table.c.base_grid == grid_id, table.c.base_deleted.is_(False), table.c.version > 0)
+        )
+        rows += [(entity, r.id, r.version) for r in conn.execute(query)]
+    return grid_digest(rows)

@@ -1,0 +1,105 @@
+"""Search keys of households: found by address, names, phones and the names' pinyin.
+
+张三 is found by ``zs`` (initials) and ``zhangsan`` (full pinyin), as well as by 张三 itself.
+Keys are one lower-case text per household, matched with ``LIKE`` (see queries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+from sqlalchemy import Connection, delete, func, insert, select
+
+from sync.protocol.values import SHANGHAI, fold_width, parse_time
+from sync.protocol.workflow import DEFAULT_INTERVAL_DAYS
+
+from .schema import ENTITY_TABLES, SearchKey
+
+SEPARATOR = "\x1f"  # never typed: a term cannot match across two keys
+
+# Outcomes that count as a visit for coverage and due dates.
+COUNTED_OUTCOMES = ("met", "phone")
+
+
+def due_on(last_visit: str | None, interval_days: int | None) -> str | None:
+    """The local (Asia/Shanghai) date a household is due again; None: never visited, due now."""
+    if last_visit is None:
+        return None
+    day = parse_time(last_visit).astimezone(SHANGHAI).date()
+    return (day + dt.timedelta(days=interval_days or DEFAULT_INTERVAL_DAYS)).isoformat()
+
+
+@lru_cache(maxsize=65536)
+def pinyin_keys(name: str) -> str:
+    """``zhangsan zs`` for 张三 (heteronyms take pypinyin's most common reading)."""
+    syllables = lazy_pinyin(name, errors="ignore")
+    if not syllables:
+        return ""
+    initials = "".join(s[0] for s in syllables if s)
+    return f"{''.join(syllables)}{SEPARATOR}{initials}"
+
+
+def normalise_query(text: str) -> list[str]:
+    """Search terms: width-folded, lower-case, split on spaces."""
+    return [t for t in fold_width(text).lower().split() if t]
+
+
+def refresh_search_keys(conn: Connection, household_ids: Iterable[str]) -> None:
+    ids = sorted(set(household_ids))
+    if not ids:
+        return
+    households = ENTITY_TABLES["households"]
+    residents = ENTITY_TABLES["residents"]
+    visits = ENTITY_TABLES["visits"]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        parts: dict[str, list[str]] = {}
+        intervals: dict[str, int | None] = {}
+        for h in conn.execute(
+            select(
+                households.c.id,
+                households.c.address,
+                households.c.head_name,
+                households.c.phone,
+                households.c.visit_interval_days,
+            ).where(households.c.id.in_(chunk), households.c.deleted.is_(False))
+        ):
+            keys = [h.address or "", h.phone or ""]
+            if h.head_name:
+                keys += [h.head_name, pinyin_keys(h.head_name)]
+            parts[h.id] = keys
+            intervals[h.id] = h.visit_interval_days
+        last: dict[str, str] = {
+            household_id: visited_at
+            for household_id, visited_at in conn.execute(
+                select(visits.c.household_id, func.max(visits.c.visited_at))
+                .where(
+                    visits.c.household_id.in_(chunk),
+                    visits.c.deleted.is_(False),
+                    visits.c.outcome.in_(COUNTED_OUTCOMES),
+                )
+                .group_by(visits.c.household_id)
+            )
+        }
+        for r in conn.execute(
+            select(residents.c.household_id, residents.c.name, residents.c.phone).where(
+                residents.c.household_id.in_(chunk), residents.c.deleted.is_(False)
+            )
+        ):
+            if r.household_id in parts:
+                parts[r.household_id] += [r.name, pinyin_keys(r.name), r.phone or ""]
+        conn.execute(delete(SearchKey).where(SearchKey.household_id.in_(chunk)))
+        rows = [
+            {
+                "household_id": hid,
+                "keys": SEPARATOR.join(k for k in keys if k).lower(),
+                "last_visit": last.get(hid),
+                "due_on": due_on(last.get(hid), intervals[hid]),
+            }
+            for hid, keys in parts.items()
+        ]
+        if rows:
+            conn.execute(insert(SearchKey), rows)
