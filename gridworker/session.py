@@ -26,6 +26,7 @@ from .store.blobs import BlobFiles
 from .store.db import open_engine, restrict_to_owner
 from .store.local import Store, utc_now
 from .store.schema import GridState
+from .store.search import refresh_stale
 
 _hasher = PasswordHasher()
 LAST_PROFILE = "last-profile.json"
@@ -59,6 +60,8 @@ def open_profile(
     profile.mkdir(parents=True, exist_ok=True)
     path = profile / "gridworker.db"
     store = Store(open_engine(path), path, clock)
+    with store.write() as conn:
+        refresh_stale(conn)  # a pull interrupted before it finished
     server = store.get_meta("server_url", "")
     api = Api(
         server, token=store.get_meta("token"), ca_bundle=ca_bundle or store.get_meta("ca_bundle")

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,12 +25,13 @@ from ..store.blobs import BlobFiles
 from ..store.local import Store
 from ..store.replica import apply_page, evict_grid, recount
 from ..store.schema import BlobQueue, ConflictRecord, GridState, Outbox, RejectionRecord
+from ..store.search import refresh_stale
 from .http import Api, DeviceRevoked, Offline, ServerError, SyncError
 
 log = logging.getLogger(__name__)
 
 PUSH_BATCH = 500
-PULL_LIMIT = 2000
+PULL_LIMIT = 5000
 
 Progress = Callable[[str, int, int], None]
 
@@ -233,20 +235,35 @@ class Syncer:
     # -- 3. pull -------------------------------------------------------------------------------
 
     def pull(self, report: SyncReport, progress: Progress | None = None) -> None:
-        while True:
-            with self.store.read() as conn:
-                cursors = {
-                    g.grid_id: g.cursor
-                    for g in conn.execute(select(GridState.grid_id, GridState.cursor))
-                }
-            page = self.api.pull(cursors, self.pull_limit)
-            added = self._apply_pull_page(page)
-            report.pulled += len(page["changes"])
-            if progress is not None:
-                progress("pull", report.pulled, 0)
-            if not page["has_more"] and not added:
-                self._last_checksums = page.get("checksums", {})
-                return
+        """Pull until done. The next page is fetched while this one is applied: the server's
+        cursors say where it starts, so waiting on the network overlaps writing to disk."""
+        with self.store.read() as conn:
+            cursors = {
+                g.grid_id: g.cursor
+                for g in conn.execute(select(GridState.grid_id, GridState.cursor))
+            }
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull") as fetcher:
+            pending = fetcher.submit(self.api.pull, dict(cursors), self.pull_limit)
+            while True:
+                page = pending.result()
+                cursors.update(page["cursors"])
+                for grid_id in page.get("revoked_grids", []):
+                    cursors.pop(grid_id, None)
+                added = [g["id"] for g in page.get("grids", []) if g["id"] not in cursors]
+                for grid_id in added:
+                    cursors[grid_id] = 0
+                more = page["has_more"] or bool(added)
+                if more:
+                    pending = fetcher.submit(self.api.pull, dict(cursors), self.pull_limit)
+                self._apply_pull_page(page)
+                report.pulled += len(page["changes"])
+                if progress is not None:
+                    progress("pull", report.pulled, 0)
+                if not more:
+                    self._last_checksums = page.get("checksums", {})
+                    with self.store.write() as conn:
+                        refresh_stale(conn)
+                    return
 
     def _apply_pull_page(self, page: dict[str, Any]) -> bool:
         """Apply a page, its cursors and the grid list in one transaction; True if grids were added."""

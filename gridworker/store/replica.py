@@ -6,17 +6,18 @@ cursors in one transaction, so an interrupted pull resumes where it stopped.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import JSON, Connection, and_, delete, select, update
 
 from sync.protocol.entities import ENTITIES
 from sync.protocol.wire import format_digest, grid_digest, row_hash
 
 from . import rows as rowlib
 from .schema import ENTITY_TABLES, GridState, Outbox, SearchKey
-from .search import refresh_search_keys
+from .search import mark_stale
 
 _BOOK = ("id", "version", "grid_id", "base_grid", "base_deleted", "household_id")
 
@@ -67,6 +68,27 @@ def _existing(conn: Connection, entity: str, ids: list[str]) -> dict[str, dict[s
         ).mappings():
             found[r["id"]] = dict(r)
     return found
+
+
+def _put_rows(conn: Connection, entity: str, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace whole rows through the driver's executemany (a pull's hot path)."""
+    table = ENTITY_TABLES[entity]
+    names = [c.name for c in table.columns]
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    sql = (
+        f"INSERT OR REPLACE INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
+    params = [
+        tuple(
+            (None if row[n] is None else json.dumps(row[n], ensure_ascii=False))
+            if n in json_columns
+            else row[n]
+            for n in names
+        )
+        for row in rows
+    ]
+    conn.exec_driver_sql(sql, params)
 
 
 def apply_page(conn: Connection, changes: list[dict[str, Any]], user: dict[str, Any]) -> None:
@@ -138,7 +160,7 @@ def apply_page(conn: Connection, changes: list[dict[str, Any]], user: dict[str, 
             elif entity in ("residents", "visits") and old is not None and old.get("household_id"):
                 searched.add(old["household_id"])
         if puts:
-            conn.execute(insert(table).prefix_with("OR REPLACE"), list(puts.values()))
+            _put_rows(conn, entity, list(puts.values()))
         if drops:
             conn.execute(delete(table).where(table.c.id.in_(sorted(drops))))
         if unbased:
@@ -153,7 +175,7 @@ def apply_page(conn: Connection, changes: list[dict[str, Any]], user: dict[str, 
             c["row"]["issue_id"] for c in by_entity["issue_updates"] if c["op"] == "upsert"
         ]
     _refresh_issue_statuses(conn, issues_to_rebuild, user)
-    refresh_search_keys(conn, searched)
+    mark_stale(conn, searched)
 
 
 def _refresh_issue_statuses(

@@ -182,3 +182,11 @@ class SearchKey(Base):
     # The last visit that counts (met in person or by phone), and the date it is due again.
     last_visit: Mapped[str | None] = mapped_column(String(40))
     due_on: Mapped[str | None] = mapped_column(String(10), index=True)
+
+
+class SearchStale(Base):
+    """Households whose search keys a pull has outdated: refreshed once the pull is done."""
+
+    __tablename__ = "search_stale"
+
+    household_id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 from sync.protocol.values import SHANGHAI, fold_width, parse_time
 from sync.protocol.workflow import DEFAULT_INTERVAL_DAYS
 
-from .schema import ENTITY_TABLES, SearchKey
+from .schema import ENTITY_TABLES, SearchKey, SearchStale
 
 SEPARATOR = "\x1f"  # never typed: a term cannot match across two keys
 
@@ -103,3 +103,21 @@ def refresh_search_keys(conn: Connection, household_ids: Iterable[str]) -> None:
         ]
         if rows:
             conn.execute(insert(SearchKey), rows)
+
+
+def mark_stale(conn: Connection, household_ids: Iterable[str]) -> None:
+    """Note households whose keys must be rebuilt (cheap; a pull page calls it)."""
+    ids = sorted(set(household_ids))
+    for start in range(0, len(ids), 500):
+        conn.execute(
+            insert(SearchStale).prefix_with("OR IGNORE"),
+            [{"household_id": h} for h in ids[start : start + 500]],
+        )
+
+
+def refresh_stale(conn: Connection) -> int:
+    """Rebuild the keys of every stale household; returns how many."""
+    ids = list(conn.execute(select(SearchStale.household_id)).scalars())
+    refresh_search_keys(conn, ids)
+    conn.execute(delete(SearchStale))
+    return len(ids)

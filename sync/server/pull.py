@@ -89,15 +89,44 @@ def _caller_grids(conn: Connection, caller: Caller) -> list[dict[str, Any]]:
 def _grid_changes(
     conn: Connection, grid_id: str, cursor: int, room: int
 ) -> tuple[list[dict[str, Any]], bool]:
-    streams = []
-    for entity in ENTITY_ORDER:
-        table = ENTITY_TABLES[entity]
-        rows = conn.execute(
-            select(table)
+    """The first ``room`` changes of a grid after ``cursor``, and whether more follow.
+
+    The versions alone (an index-only read) find the page's last version first, so that only
+    the rows of the page itself are read in full.
+    """
+    sources: list[tuple[str | None, Any]] = [(e, ENTITY_TABLES[e]) for e in ENTITY_ORDER]
+    sources.append((None, Leave.__table__))
+    versions: list[int] = []
+    for _entity, table in sources:
+        versions += conn.execute(
+            select(table.c.version)
             .where(table.c.grid_id == grid_id, table.c.version > cursor)
             .order_by(table.c.version)
             .limit(room + 1)
-        ).mappings()
+        ).scalars()
+    if not versions:
+        return [], False
+    versions.sort()
+    more = len(versions) > room
+    last = versions[min(room, len(versions)) - 1]
+    streams = []
+    for entity, table in sources:
+        where = (table.c.grid_id == grid_id, table.c.version > cursor, table.c.version <= last)
+        if entity is None:
+            streams.append(
+                [
+                    {
+                        "grid_id": grid_id,
+                        "version": r.version,
+                        "entity": r.entity,
+                        "id": r.row_id,
+                        "op": "leave",
+                        "row": None,
+                    }
+                    for r in conn.execute(select(table).where(*where).order_by(table.c.version))
+                ]
+            )
+            continue
         streams.append(
             [
                 {
@@ -108,27 +137,9 @@ def _grid_changes(
                     "op": "upsert",
                     "row": to_wire(entity, r),
                 }
-                for r in rows
+                for r in conn.execute(
+                    select(table).where(*where).order_by(table.c.version)
+                ).mappings()
             ]
         )
-    leaves = conn.execute(
-        select(Leave.__table__)
-        .where(Leave.grid_id == grid_id, Leave.version > cursor)
-        .order_by(Leave.version)
-        .limit(room + 1)
-    )
-    streams.append(
-        [
-            {
-                "grid_id": grid_id,
-                "version": leave.version,
-                "entity": leave.entity,
-                "id": leave.row_id,
-                "op": "leave",
-                "row": None,
-            }
-            for leave in leaves
-        ]
-    )
-    merged = list(heapq.merge(*streams, key=lambda c: c["version"]))
-    return merged[:room], len(merged) > room
+    return list(heapq.merge(*streams, key=lambda c: c["version"])), more

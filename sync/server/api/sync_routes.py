@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -56,7 +57,8 @@ async def push(
 ) -> Any:
     """Apply the device's mutations exactly once, in order; each is judged on its own."""
     body = await read_json(request)
-    return await run_in_threadpool(push_service.push, engine, settings, caller, body)
+    result = await run_in_threadpool(push_service.push, engine, settings, caller, body)
+    return await _json(result)
 
 
 @router.post(
@@ -68,7 +70,15 @@ async def pull(
     """Changes of the named grids since their cursors, in version order."""
     body = await read_json(request, 1024 * 1024)
     now = format_time(settings.clock())
-    return await run_in_threadpool(pull_service.pull, engine, caller, body, now)
+    result = await run_in_threadpool(pull_service.pull, engine, caller, body, now)
+    return await _json(result)
+
+
+async def _json(content: Any) -> Response:
+    """Large sync bodies are encoded once, off the event loop, without re-validation: the
+    service builds them in the documented shape (``response_model`` stays for the docs)."""
+    data = await run_in_threadpool(json.dumps, content, ensure_ascii=False, separators=(",", ":"))
+    return Response(content=data.encode(), media_type="application/json")
 
 
 Sha = Annotated[str, Path(min_length=64, max_length=64, pattern="^[0-9a-fA-F]{64}$")]

@@ -26,7 +26,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("household_id", name=op.f("pk_search_keys")),
     )
     op.create_index(op.f("ix_search_keys_due_on"), "search_keys", ["due_on"], unique=False)
+    op.create_table(
+        "search_stale",
+        sa.Column("household_id", sa.String(length=36), nullable=False),
+        sa.PrimaryKeyConstraint("household_id", name=op.f("pk_search_stale")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("search_stale")
     op.drop_table("search_keys")
