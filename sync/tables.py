@@ -47,7 +47,11 @@ def column_for(field: Field) -> Column[Any]:
 
 
 def build_entity_tables(
-    metadata: MetaData, extra: Callable[[str], list[Any]], *, server: bool = True
+    metadata: MetaData,
+    extra: Callable[[str], list[Any]],
+    *,
+    server: bool = True,
+    skip_indexes: frozenset[str] = frozenset(),
 ) -> dict[str, Table]:
     """One table per entity: id, the entity's fields, the envelope, and ``extra(name)``.
 
@@ -64,7 +68,11 @@ def build_entity_tables(
             Column("updated_at", String(40), nullable=not server),
             Column("updated_by", String(UUID_LEN), nullable=True),
         ]
-        if entity.parent_field and entity.parent_field != "owner_id":
+        if (
+            entity.parent_field
+            and entity.parent_field != "owner_id"
+            and f"ix_{name}_{entity.parent_field}" not in skip_indexes
+        ):
             columns.append(Index(f"ix_{name}_{entity.parent_field}", entity.parent_field))
         if name == "attachments":
             columns.append(Index(f"ix_{name}_owner_id", "owner_id"))

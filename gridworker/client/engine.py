@@ -242,6 +242,8 @@ class Syncer:
                 g.grid_id: g.cursor
                 for g in conn.execute(select(GridState.grid_id, GridState.cursor))
             }
+        # Grids downloaded from scratch need no recount: every row was just counted.
+        self._fresh = {g for g, c in cursors.items() if c == 0}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull") as fetcher:
             pending = fetcher.submit(self.api.pull, dict(cursors), self.pull_limit)
             while True:
@@ -252,6 +254,7 @@ class Syncer:
                 added = [g["id"] for g in page.get("grids", []) if g["id"] not in cursors]
                 for grid_id in added:
                     cursors[grid_id] = 0
+                    self._fresh.add(grid_id)
                 more = page["has_more"] or bool(added)
                 if more:
                     pending = fetcher.submit(self.api.pull, dict(cursors), self.pull_limit)
@@ -310,7 +313,8 @@ class Syncer:
                 if state is None:
                     continue
                 mine = (state.row_count, state.digest)
-                if not self._verified or mine != (server["count"], server["digest"]):
+                first_look = not self._verified and grid_id not in getattr(self, "_fresh", set())
+                if first_look or mine != (server["count"], server["digest"]):
                     mine = recount(conn, grid_id)
                     conn.execute(
                         update(GridState)

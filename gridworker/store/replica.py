@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, and_, delete, select, update
@@ -74,20 +75,20 @@ def _put_rows(conn: Connection, entity: str, rows: list[dict[str, Any]]) -> None
     """Insert or replace whole rows through the driver's executemany (a pull's hot path)."""
     table = ENTITY_TABLES[entity]
     names = [c.name for c in table.columns]
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    json_at = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
+    getter = itemgetter(*names)
     sql = (
         f"INSERT OR REPLACE INTO {table.name} ({', '.join(names)}) "
         f"VALUES ({', '.join('?' for _ in names)})"
     )
-    params = [
-        tuple(
-            (None if row[n] is None else json.dumps(row[n], ensure_ascii=False))
-            if n in json_columns
-            else row[n]
-            for n in names
-        )
-        for row in rows
-    ]
+    params = []
+    dumps = json.dumps
+    for row in rows:
+        values = list(getter(row))
+        for i in json_at:
+            if values[i] is not None:
+                values[i] = dumps(values[i], ensure_ascii=False)
+        params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
 
 

@@ -56,9 +56,10 @@ def _bookkeeping(name: str) -> list[Any]:
         Column("base_grid", String(64), nullable=True),
         Column("base_deleted", Boolean, nullable=False, default=False),
         Column("base", JSON, nullable=True),
-        Index(f"ix_{name}_grid_id", "grid_id"),
         Index(f"ix_{name}_base_grid", "base_grid"),
     ]
+    if name in ("households", "issues"):
+        columns.append(Index(f"ix_{name}_grid_id", "grid_id"))
     if name == "visits":
         columns.append(Index("ix_visits_household_id_visited_at", "household_id", "visited_at"))
         columns.append(Index("ix_visits_review_status", "review_status"))
@@ -67,7 +68,10 @@ def _bookkeeping(name: str) -> list[Any]:
     return columns
 
 
-ENTITY_TABLES = build_entity_tables(Base.metadata, _bookkeeping, server=False)
+# Every index costs time on a first download: visits are found through the compound index.
+ENTITY_TABLES = build_entity_tables(
+    Base.metadata, _bookkeeping, server=False, skip_indexes=frozenset({"ix_visits_household_id"})
+)
 
 
 class Meta(Base):

@@ -39,7 +39,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("attachments", schema=None) as batch_op:
         batch_op.create_index("ix_attachments_base_grid", ["base_grid"], unique=False)
-        batch_op.create_index("ix_attachments_grid_id", ["grid_id"], unique=False)
         batch_op.create_index("ix_attachments_owner_id", ["owner_id"], unique=False)
         batch_op.create_index("ix_attachments_sha256", ["sha256"], unique=False)
 
@@ -129,7 +128,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("issue_updates", schema=None) as batch_op:
         batch_op.create_index("ix_issue_updates_base_grid", ["base_grid"], unique=False)
-        batch_op.create_index("ix_issue_updates_grid_id", ["grid_id"], unique=False)
         batch_op.create_index("ix_issue_updates_issue_id", ["issue_id"], unique=False)
 
     op.create_table(
@@ -227,7 +225,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("residents", schema=None) as batch_op:
         batch_op.create_index("ix_residents_base_grid", ["base_grid"], unique=False)
-        batch_op.create_index("ix_residents_grid_id", ["grid_id"], unique=False)
         batch_op.create_index("ix_residents_household_id", ["household_id"], unique=False)
 
     op.create_table(
@@ -256,8 +253,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("visits", schema=None) as batch_op:
         batch_op.create_index("ix_visits_base_grid", ["base_grid"], unique=False)
-        batch_op.create_index("ix_visits_grid_id", ["grid_id"], unique=False)
-        batch_op.create_index("ix_visits_household_id", ["household_id"], unique=False)
         batch_op.create_index(
             "ix_visits_household_id_visited_at", ["household_id", "visited_at"], unique=False
         )
@@ -269,14 +264,11 @@ def downgrade() -> None:
     with op.batch_alter_table("visits", schema=None) as batch_op:
         batch_op.drop_index("ix_visits_review_status")
         batch_op.drop_index("ix_visits_household_id_visited_at")
-        batch_op.drop_index("ix_visits_household_id")
-        batch_op.drop_index("ix_visits_grid_id")
         batch_op.drop_index("ix_visits_base_grid")
 
     op.drop_table("visits")
     with op.batch_alter_table("residents", schema=None) as batch_op:
         batch_op.drop_index("ix_residents_household_id")
-        batch_op.drop_index("ix_residents_grid_id")
         batch_op.drop_index("ix_residents_base_grid")
 
     op.drop_table("residents")
@@ -296,7 +288,6 @@ def downgrade() -> None:
     op.drop_table("issues")
     with op.batch_alter_table("issue_updates", schema=None) as batch_op:
         batch_op.drop_index("ix_issue_updates_issue_id")
-        batch_op.drop_index("ix_issue_updates_grid_id")
         batch_op.drop_index("ix_issue_updates_base_grid")
 
     op.drop_table("issue_updates")
@@ -311,7 +302,6 @@ def downgrade() -> None:
     with op.batch_alter_table("attachments", schema=None) as batch_op:
         batch_op.drop_index("ix_attachments_sha256")
         batch_op.drop_index("ix_attachments_owner_id")
-        batch_op.drop_index("ix_attachments_grid_id")
         batch_op.drop_index("ix_attachments_base_grid")
 
     op.drop_table("attachments")
