@@ -24,7 +24,7 @@ from sync.protocol.wire import FUTURE_TOLERANCE_SECONDS, uuid7
 
 from . import rows as rowlib
 from .schema import ENTITY_TABLES, Meta, Outbox
-from .search import refresh_search_keys
+from .search import mark_stale, refresh_stale
 
 
 def utc_now() -> dt.datetime:
@@ -42,10 +42,13 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
+        """One transaction; households whose search keys it outdated are refreshed at its end."""
         with self.engine.connect() as conn:
             conn.execution_options(write=True)
             with conn.begin():
                 yield conn
+                if conn.info.pop("search_stale", False):
+                    refresh_stale(conn)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -280,6 +283,9 @@ class Store:
 
     def _after_write(self, conn: Connection, entity: str, row: rowlib.Row) -> None:
         if entity == "households":
-            refresh_search_keys(conn, [row["id"]])
+            mark_stale(conn, [row["id"]])
         elif entity in ("residents", "visits"):
-            refresh_search_keys(conn, [row["household_id"]])
+            mark_stale(conn, [row["household_id"]])
+        else:
+            return
+        conn.info["search_stale"] = True

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
+from functools import lru_cache
 
 import phonenumbers
 from stdnum.cn import ric
@@ -126,9 +127,15 @@ def code_list(value: object, *, label: str, codes: object) -> list[str]:
     return seen
 
 
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_CANONICAL_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
 def uuid_text(value: object, *, label: str) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str) and _CANONICAL_UUID.match(value):
+        return value  # already canonical: the common case on every push
     if not isinstance(value, str):
         raise ValidationError(f"{label}格式错误", code="invalid_uuid")
     try:
@@ -274,6 +281,10 @@ def phone(value: object, *, label: str = "联系电话") -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationError(f"{label}应为文字", code="invalid_type")
+    if _CANONICAL_MOBILE.match(value):
+        if _mobile_segment_valid(value[:7]):
+            return value
+        raise ValidationError(f"{label}不是有效的手机或固定电话号码", code="invalid_phone")
     raw = _SPACES_RE.sub("", fold_width(value))
     if not raw:
         return None
@@ -298,3 +309,20 @@ def phone(value: object, *, label: str = "联系电话") -> str | None:
         area_len = 2 if national[0] in "12" else 3
         return f"0{national[:area_len]}-{national[area_len:]}"
     raise ValidationError(f"{label}不是有效的手机或固定电话号码", code="invalid_phone")
+
+
+@lru_cache(maxsize=8192)
+def _mobile_segment_valid(segment: str) -> bool:
+    """Whether a mobile number segment (号段, the first seven digits) is allocated.
+
+    libphonenumber decides Chinese mobile numbers by their leading digits only; asking once
+    per segment saves parsing every number of a large push.
+    """
+    try:
+        number = phonenumbers.parse(segment + "0000", "CN")
+    except phonenumbers.NumberParseException:
+        return False  # e.g. a carrier-selection prefix (17951…) swallows the digits
+    return bool(
+        phonenumbers.is_valid_number(number)
+        and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+    )
