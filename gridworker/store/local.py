@@ -170,7 +170,6 @@ class Store:
             self._check_time(row["visited_at"], "visited_at", "走访时间")
         if entity == "issue_updates":
             assert parent is not None
-            self._check_time(row["created_at"], "created_at", "处置时间")
             target = workflow.check_transition(
                 parent["status"], row["status"], self.user.get("role", "worker")
             )

@@ -203,8 +203,10 @@ def rebuild(conn: Connection, entity: str, row_id: str, user: dict[str, Any]) ->
     mutations = outstanding(conn, entity, [row_id]).get(row_id, [])
     local = replay(entity, snapshot, mutations, user)
     table = ENTITY_TABLES[entity]
-    if local is None:
-        # Created here, never accepted by the server, nothing outstanding: it is gone.
+    left = stored["version"] > 0 and stored["base_grid"] is None
+    if local is None or (left and not mutations):
+        # Created here and never accepted, or kept only for mutations that are now sent
+        # after the row left this user's grids: it is gone from this laptop.
         conn.execute(delete(table).where(table.c.id == row_id))
         return
     if entity == "issues":

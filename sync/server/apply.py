@@ -310,7 +310,6 @@ class Batch:
             if row["priority"] is None:
                 row["priority"] = "normal"
         elif name == "issue_updates":
-            self._check_not_future(row.get("created_at"), "created_at", "处置时间")
             row["author_id"] = self.caller.user_id
             if row["created_at"] is None:
                 row["created_at"] = self.now_text

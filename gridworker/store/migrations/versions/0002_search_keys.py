@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("household_id", sa.String(length=36), nullable=False),
         sa.PrimaryKeyConstraint("household_id", name=op.f("pk_search_stale")),
     )
+    # Existing households get their keys when the app next opens the store.
+    op.execute("INSERT INTO search_stale (household_id) SELECT id FROM households")
 
 
 def downgrade() -> None:
