@@ -38,20 +38,22 @@ def today(store: Store) -> str:
     return store.clock().astimezone(SHANGHAI).date().isoformat()
 
 
+K = SearchKey
+
+
 def _household_filter(
     store: Store, text: str, tags: Iterable[str], due_only: bool, grid_id: str | None
 ) -> list[Any]:
-    where: list[Any] = [H.c.deleted.is_(False)]
+    where: list[Any] = []
     for term in normalise_query(text):
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(SearchKey.keys.like(f"%{escaped}%", escape="\\"))
+        where.append(K.keys.like(f"%{escaped}%", escape="\\"))
     for tag in tags:
-        # tags is a JSON list: match the quoted code.
-        where.append(func.instr(H.c.tags, f'"{tag}"') > 0)
+        where.append(K.tags.like(f"% {tag} %"))
     if due_only:
-        where.append(or_(SearchKey.due_on.is_(None), SearchKey.due_on <= today(store)))
+        where.append(or_(K.due_on.is_(None), K.due_on <= today(store)))
     if grid_id:
-        where.append(H.c.grid_id == grid_id)
+        where.append(K.grid_id == grid_id)
     return where
 
 
@@ -64,11 +66,69 @@ def count_households(
 ) -> int:
     query = (
         select(func.count())
-        .select_from(H.join(SearchKey, SearchKey.household_id == H.c.id))
+        .select_from(K)
         .where(*_household_filter(store, text, list(tags), due_only, grid_id))
     )
     with store.read() as conn:
         return int(conn.execute(query).scalar_one())
+
+
+def household_ids(
+    store: Store,
+    text: str = "",
+    tags: Iterable[str] = (),
+    *,
+    due_only: bool = False,
+    sort: str = "address",
+    grid_id: str | None = None,
+) -> list[str]:
+    """The ids of every matching household, in list order (a lazy list fetches rows by id)."""
+    query = (
+        select(K.household_id)
+        .where(*_household_filter(store, text, list(tags), due_only, grid_id))
+        .order_by(*_order(sort))
+    )
+    with store.read() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def _order(sort: str) -> list[Any]:
+    if sort == "due":
+        return [func.coalesce(K.due_on, literal("0000-00-00")), K.address]
+    return [K.address, K.household_id]
+
+
+_LIST_COLUMNS = (
+    K.household_id.label("id"),
+    K.grid_id,
+    K.address,
+    K.head_name,
+    K.phone,
+    K.kind,
+    K.tags,
+    K.visit_interval_days,
+    K.last_visit,
+    K.due_on,
+)
+
+
+def _list_row(r: Any, now: str) -> Row:
+    return {
+        **r._mapping,
+        "tags": r.tags.split(),
+        "is_due": r.due_on is None or r.due_on <= now,
+    }
+
+
+def households_by_id(store: Store, ids: list[str]) -> dict[str, Row]:
+    """List rows of these households (the lazy list's page fetch)."""
+    now = today(store)
+    out: dict[str, Row] = {}
+    with store.read() as conn:
+        for start in range(0, len(ids), 500):
+            query = select(*_LIST_COLUMNS).where(K.household_id.in_(ids[start : start + 500]))
+            out.update({r.id: _list_row(r, now) for r in conn.execute(query)})
+    return out
 
 
 def search_households(
@@ -83,33 +143,16 @@ def search_households(
     offset: int = 0,
 ) -> list[Row]:
     """Households matching every term (name, address, phone, pinyin or its initials)."""
-    due_key = func.coalesce(SearchKey.due_on, literal("0000-00-00"))
-    order = [due_key, H.c.address] if sort == "due" else [H.c.address, H.c.id]
     query = (
-        select(
-            H.c.id,
-            H.c.grid_id,
-            H.c.address,
-            H.c.head_name,
-            H.c.phone,
-            H.c.kind,
-            H.c.tags,
-            H.c.visit_interval_days,
-            SearchKey.last_visit,
-            SearchKey.due_on,
-        )
-        .select_from(H.join(SearchKey, SearchKey.household_id == H.c.id))
+        select(*_LIST_COLUMNS)
         .where(*_household_filter(store, text, list(tags), due_only, grid_id))
-        .order_by(*order)
+        .order_by(*_order(sort))
         .limit(limit)
         .offset(offset)
     )
     now = today(store)
     with store.read() as conn:
-        return [
-            {**dict(r), "tags": list(r.tags or []), "is_due": r.due_on is None or r.due_on <= now}
-            for r in conn.execute(query).mappings()
-        ]
+        return [_list_row(r, now) for r in conn.execute(query)]
 
 
 def household_detail(store: Store, household_id: str) -> Row | None:

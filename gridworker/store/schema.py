@@ -176,12 +176,20 @@ class BlobQueue(Base):
 
 
 class SearchKey(Base):
-    """Derived per household: what it is found by (address, names, phones, the names'
-    pinyin) and when it is next due for a visit. Rebuilt whenever its rows change."""
+    """Derived per live household: the list's columns, what it is found by (address, names,
+    phones, the names' pinyin) and when it is next due for a visit. Rebuilt whenever its
+    rows change, so a keystroke reads this one table."""
 
     __tablename__ = "search_keys"
 
     household_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    grid_id: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(200), index=True)
+    head_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    tags: Mapped[str] = mapped_column(Text, default="")  # " code1 code2 " for LIKE '% code %'
+    visit_interval_days: Mapped[int | None] = mapped_column(BigInteger)
     keys: Mapped[str] = mapped_column(Text)
     # The last visit that counts (met in person or by phone), and the date it is due again.
     last_visit: Mapped[str | None] = mapped_column(String(40))

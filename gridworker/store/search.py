@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from pypinyin import lazy_pinyin
 from sqlalchemy import Connection, delete, func, insert, select
@@ -57,13 +58,16 @@ def refresh_search_keys(conn: Connection, household_ids: Iterable[str]) -> None:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         parts: dict[str, list[str]] = {}
-        intervals: dict[str, int | None] = {}
+        listed: dict[str, Any] = {}
         for h in conn.execute(
             select(
                 households.c.id,
+                households.c.grid_id,
                 households.c.address,
                 households.c.head_name,
                 households.c.phone,
+                households.c.kind,
+                households.c.tags,
                 households.c.visit_interval_days,
             ).where(households.c.id.in_(chunk), households.c.deleted.is_(False))
         ):
@@ -71,7 +75,7 @@ def refresh_search_keys(conn: Connection, household_ids: Iterable[str]) -> None:
             if h.head_name:
                 keys += [h.head_name, pinyin_keys(h.head_name)]
             parts[h.id] = keys
-            intervals[h.id] = h.visit_interval_days
+            listed[h.id] = h
         last: dict[str, str] = {
             household_id: visited_at
             for household_id, visited_at in conn.execute(
@@ -95,9 +99,16 @@ def refresh_search_keys(conn: Connection, household_ids: Iterable[str]) -> None:
         rows = [
             {
                 "household_id": hid,
+                "grid_id": listed[hid].grid_id,
+                "address": listed[hid].address,
+                "head_name": listed[hid].head_name,
+                "phone": listed[hid].phone,
+                "kind": listed[hid].kind,
+                "tags": " " + " ".join(listed[hid].tags or []) + " ",
+                "visit_interval_days": listed[hid].visit_interval_days,
                 "keys": SEPARATOR.join(k for k in keys if k).lower(),
                 "last_visit": last.get(hid),
-                "due_on": due_on(last.get(hid), intervals[hid]),
+                "due_on": due_on(last.get(hid), listed[hid].visit_interval_days),
             }
             for hid, keys in parts.items()
         ]
