@@ -348,24 +348,32 @@ class Syncer:
                 ).scalars()
             )
             known_conflicts = set(conn.execute(select(ConflictRecord.id)).scalars())
-            known_rejections = set(conn.execute(select(RejectionRecord.id)).scalars())
+            last_rejection = int(
+                conn.execute(select(func.coalesce(func.max(RejectionRecord.id), 0))).scalar_one()
+            )
         for conflict_id in settling:
             try:
                 self.api.settle(conflict_id)
             except SyncError as exc:
                 if exc.status != 404:
                     raise
-        conflicts = self.api.conflicts()
-        rejections = self.api.rejections()
+        # Two independent reads: ask for both at once.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports") as pool:
+            later = pool.submit(self.api.rejections, last_rejection)
+            conflicts = self.api.conflicts()
+            rejections = later.result()
         report.new_conflicts = len({c["id"] for c in conflicts} - known_conflicts)
-        report.new_rejections = len({r["id"] for r in rejections} - known_rejections)
+        report.new_rejections = len(rejections)
         with self.store.write() as conn:
+            # Open conflicts are replaced (they get settled); rejections only ever accrue.
             conn.execute(delete(ConflictRecord))
             if conflicts:
                 conn.execute(insert(ConflictRecord), [_conflict_row(c) for c in conflicts])
-            conn.execute(delete(RejectionRecord))
             if rejections:
-                conn.execute(insert(RejectionRecord), [_rejection_row(r) for r in rejections])
+                conn.execute(
+                    insert(RejectionRecord).prefix_with("OR IGNORE"),
+                    [_rejection_row(r) for r in rejections],
+                )
 
 
 def _wire_mutation(m: Any) -> dict[str, Any]:

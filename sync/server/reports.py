@@ -104,9 +104,12 @@ def settle_conflict(
 
 
 def list_rejections(
-    engine: Engine, caller: Caller, grid_id: str | None, limit: int = 500
+    engine: Engine, caller: Caller, grid_id: str | None, limit: int = 500, after_id: int = 0
 ) -> dict[str, Any]:
-    query = select(Rejection.__table__).where(*_visible(Rejection, caller, grid_id))
+    """Newest first; ``after_id`` gives only those recorded after it (rejections never change)."""
+    query = select(Rejection.__table__).where(
+        *_visible(Rejection, caller, grid_id), Rejection.id > after_id
+    )
     with engine.connect() as conn:
         rows = list(conn.execute(query.order_by(Rejection.id.desc()).limit(limit)))
         names = _names(conn, {r.user_id for r in rows})

@@ -149,5 +149,10 @@ def settle(
 
 
 @router.get("/rejections", tags=["conflicts"], response_model=RejectionList)
-def rejections(caller: CallerDep, engine: EngineDep, grid_id: GridQuery = None) -> Any:
-    return reports.list_rejections(engine, caller, grid_id)
+def rejections(
+    caller: CallerDep,
+    engine: EngineDep,
+    grid_id: GridQuery = None,
+    after_id: Annotated[int, Query(ge=0, le=2**62, description="only those recorded later")] = 0,
+) -> Any:
+    return reports.list_rejections(engine, caller, grid_id, after_id=after_id)
