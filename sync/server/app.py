@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sync import __version__
 from sync.protocol import wire
@@ -37,20 +38,7 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
     # Level 3: most of the size win at a fraction of the CPU of the default 9.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=3)
 
-    @app.middleware("http")
-    async def protocol_header(request: Request, call_next: Any) -> Any:
-        path = request.url.path
-        if path.startswith(wire.API_PREFIX + "/") and path != wire.API_PREFIX + "/health":
-            value = request.headers.get(wire.PROTOCOL_HEADER)
-            if value is None or value.strip() != str(wire.PROTOCOL_VERSION):
-                error = ApiError(
-                    426,
-                    "protocol_unsupported",
-                    "客户端协议版本不受支持，请升级",
-                    {"supported": list(wire.SUPPORTED_VERSIONS)},
-                )
-                return error_response(error)
-        return await call_next(request)
+    app.add_middleware(ProtocolHeader)
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -97,6 +85,38 @@ def _document_raw_bodies(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+class ProtocolHeader:
+    """426 for an /api/v1 request without ``Gridworker-Protocol: 1``, before authentication.
+
+    Plain ASGI (no per-request task or body buffering, unlike ``@app.middleware``).
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+        self.header = wire.PROTOCOL_HEADER.lower().encode()
+        self.version = str(wire.PROTOCOL_VERSION).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith(wire.API_PREFIX + "/") and path != wire.API_PREFIX + "/health":
+            value = next((v for k, v in scope["headers"] if k == self.header), None)
+            if value is None or value.strip() != self.version:
+                error = ApiError(
+                    426,
+                    "protocol_unsupported",
+                    "客户端协议版本不受支持，请升级",
+                    {"supported": list(wire.SUPPORTED_VERSIONS)},
+                )
+                await error_response(error)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def app_from_env() -> FastAPI:
+    """The app for ``uvicorn --factory`` worker processes (``gridsync serve --workers N``)."""
+    return create_app(Settings.from_env())
 
 
 def error_response(error: ApiError) -> JSONResponse:

@@ -87,14 +87,22 @@ class Batch:
                 self.rows[(entity, row_id)] = found.get(row_id)
 
     def lock_for(self, mutations: list[dict[str, Any]], extra: set[str]) -> None:
-        """Lock the grids these mutations will touch (sorted), then load their rows."""
+        """Lock the grids these mutations will touch (sorted), then load their rows.
+
+        A worker or supervisor can only write their own grids, so those are locked up front
+        and the rows read once. An admin holds every grid: the rows are read first to find
+        the grids, and read again under the locks.
+        """
+        if self.caller.grids is not None:
+            self.ledger.lock(set(self.caller.grids) | extra)
+            self._prefetch(mutations)
+            return
         self._prefetch(mutations)
         grids = set(extra)
         for m in mutations:
             grids.update(self._grids_of(m))
         self.ledger.lock(grids)
         if self.conn.dialect.name == "postgresql":
-            # Rows read before the locks may have changed: read them again under the locks.
             self.rows.clear()
             self._prefetch(mutations)
 

@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (the service is stateless)"
+    )
 
     grid = sub.add_parser("create-grid", help="create a grid")
     grid.add_argument("grid_id", metavar="GRID_ID")
@@ -107,7 +110,7 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
         print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
     elif command == "serve":
         upgrade(engine)
-        _serve(settings, args.host, args.port)
+        _serve(settings, args.host, args.port, args.workers)
     elif command == "create-grid":
         _print(
             admin.create_grid(
@@ -151,11 +154,26 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
     return 0
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    import os
+
     import uvicorn
 
     from .app import create_app
 
+    if workers > 1:
+        # Each worker process builds its own app from the environment.
+        os.environ["GRIDSYNC_DB"] = settings.database_url
+        os.environ["GRIDSYNC_BLOB_DIR"] = str(settings.resolved_blob_dir())
+        uvicorn.run(
+            "sync.server.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

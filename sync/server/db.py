@@ -51,6 +51,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 30)
     kwargs.setdefault("pool_pre_ping", True)
+    # No server-side prepared statements: a generic plan for "id IN (…500 ids…)" can turn
+    # into a sequential scan as a table grows; a fresh plan per call stays on the index.
+    kwargs.setdefault("connect_args", {"prepare_threshold": None})
     # Parameters hold residents' data: never let them into an exception's text or a log.
     return create_engine(url, hide_parameters=True, **kwargs)
 
