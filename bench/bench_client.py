@@ -139,7 +139,6 @@ def bench_sync(size: str, work: Path) -> dict[str, float]:
     users = [r for e, r in generate(size) if e == "users"]
     worker = next(u for u in users if u["role"] == "worker")
     supervisor = next(u for u in users if u["role"] == "supervisor")
-    grid = worker["grids"][0]
     with server:
         # 1. first download
         session = login(work / "laptop-a", server.url, worker["username"], DEMO_PASSWORD)
