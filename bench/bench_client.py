@@ -39,6 +39,7 @@ from gridworker.store.replica import apply_page
 from gridworker.store.search import refresh_stale
 from sync.datagen import generate
 from sync.protocol.entities import ENTITIES
+from sync.protocol.wire import uuid7
 from sync.server.seed import DEMO_PASSWORD
 
 SERVER_OWNED = {
@@ -198,7 +199,9 @@ def bench_sync(size: str, work: Path) -> dict[str, float]:
 
 
 def _create_locally(session, rows: dict[str, list[dict]], grid: str) -> int:
+    """Create the data set's rows on this laptop under new ids (the seeded ones exist)."""
     store = session.store
+    new_id: dict[str, str] = {}
     count = 0
     with store.write() as conn:
         for entity in ("households", "residents", "visits", "issues"):
@@ -210,7 +213,12 @@ def _create_locally(session, rows: dict[str, list[dict]], grid: str) -> int:
                 }
                 if "grid_id" in values:
                     values["grid_id"] = grid
-                store.create(conn, entity, values, row["id"])
+                if values.get("household_id"):
+                    values["household_id"] = new_id[values["household_id"]]
+                if values.get("people_met"):
+                    values["people_met"] = [new_id[p] for p in values["people_met"]]
+                new_id[row["id"]] = uuid7()
+                store.create(conn, entity, values, new_id[row["id"]])
                 count += 1
     return count
 
