@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from sync.protocol.values import format_time
 
@@ -168,37 +168,53 @@ class Syncer:
                 )
 
     def _record_results(self, response: dict[str, Any], report: SyncReport) -> None:
+        """Store each mutation's outcome (one statement for the batch); undo rejected ones."""
         now = self.store.clock()
-        rebuild: list[tuple[str, str]] = []
+        params = []
+        rejected: list[int] = []
+        for result in response["results"]:
+            error = result.get("error") or {}
+            params.append(
+                {
+                    "b_seq": result["seq"],
+                    "status": result["status"],
+                    "result_version": result.get("version"),
+                    "error_code": error.get("code"),
+                    "error_message": error.get("message"),
+                    "acked_at": now,
+                }
+            )
+            report.pushed += 1
+            if result["status"] == "conflict":
+                report.conflicts += 1
+            elif result["status"] == "rejected":
+                report.rejected += 1
+                rejected.append(result["seq"])
         with self.store.write() as conn:
-            for result in response["results"]:
-                status = result["status"]
-                error = result.get("error") or {}
-                row = conn.execute(
-                    select(Outbox.entity, Outbox.row_id, Outbox.payload).where(
-                        Outbox.seq == result["seq"]
-                    )
-                ).first()
+            if params:
                 conn.execute(
                     update(Outbox)
-                    .where(Outbox.seq == result["seq"], Outbox.status == "pending")
+                    .where(Outbox.seq == bindparam("b_seq"), Outbox.status == "pending")
                     .values(
-                        status=status,
-                        result_version=result.get("version"),
-                        error_code=error.get("code"),
-                        error_message=error.get("message"),
-                        acked_at=now,
-                    )
+                        status=bindparam("status"),
+                        result_version=bindparam("result_version"),
+                        error_code=bindparam("error_code"),
+                        error_message=bindparam("error_message"),
+                        acked_at=bindparam("acked_at"),
+                    ),
+                    params,
                 )
-                report.pushed += 1
-                if status == "conflict":
-                    report.conflicts += 1
-                if status == "rejected" and row is not None:
-                    report.rejected += 1
+            self.store.set_meta(conn, "server_last_seq", response.get("last_seq"))
+            rebuild: list[tuple[str, str]] = []
+            if rejected:
+                for row in conn.execute(
+                    select(Outbox.entity, Outbox.row_id, Outbox.payload).where(
+                        Outbox.seq.in_(rejected)
+                    )
+                ):
                     rebuild.append((row.entity, row.row_id))
                     if row.entity == "issue_updates" and isinstance(row.payload, dict):
                         rebuild.append(("issues", row.payload.get("issue_id", "")))
-            self.store.set_meta(conn, "server_last_seq", response.get("last_seq"))
             for entity, row_id in rebuild:
                 rowlib.rebuild(conn, entity, row_id, self.store.user)
 
