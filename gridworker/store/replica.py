@@ -99,13 +99,14 @@ def apply_page(conn: Connection, changes: list[dict[str, Any]], user: dict[str, 
         if change.get("entity") in ENTITIES:
             by_entity.setdefault(change["entity"], []).append(change)
     book = GridBook(conn)
+    any_outstanding = rowlib.any_outstanding(conn)
     searched: set[str] = set()
     issues_to_rebuild: list[str] = []
     for entity, entity_changes in by_entity.items():
         table = ENTITY_TABLES[entity]
         ids = list({c["id"] for c in entity_changes})
         existing = _existing(conn, entity, ids)
-        waiting = rowlib.outstanding(conn, entity, ids)
+        waiting = rowlib.outstanding(conn, entity, ids) if any_outstanding else {}
         puts: dict[str, dict[str, Any]] = {}
         drops: set[str] = set()
         unbased: set[str] = set()

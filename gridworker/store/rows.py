@@ -109,6 +109,14 @@ def outstanding(conn: Connection, entity: str, row_ids: Iterable[str]) -> dict[s
     return out
 
 
+def any_outstanding(conn: Connection) -> bool:
+    """Whether any mutation still needs rebasing (if not, a pull page can skip the lookups)."""
+    query = select(Outbox.seq).where(
+        or_(Outbox.status == "pending", and_(Outbox.status.in_(KEPT), Outbox.settled.is_(False)))
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
 def has_pending(conn: Connection, entity: str, row_id: str) -> bool:
     """Unsent mutations (the rule of eviction: such a row is never removed)."""
     return (

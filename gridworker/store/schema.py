@@ -56,7 +56,6 @@ def _bookkeeping(name: str) -> list[Any]:
         Column("base_grid", String(64), nullable=True),
         Column("base_deleted", Boolean, nullable=False, default=False),
         Column("base", JSON, nullable=True),
-        Index(f"ix_{name}_base_grid", "base_grid"),
     ]
     if name in ("households", "issues"):
         columns.append(Index(f"ix_{name}_grid_id", "grid_id"))
@@ -105,7 +104,7 @@ class Outbox(Base):
 
     __table_args__ = (
         Index("ix_outbox_entity_row_id", "entity", "row_id"),
-        Index("ix_outbox_status", "status"),
+        Index("ix_outbox_status_settled", "status", "settled"),
     )
 
 

@@ -33,13 +33,49 @@ def due_on(last_visit: str | None, interval_days: int | None) -> str | None:
     return (day + dt.timedelta(days=interval_days or DEFAULT_INTERVAL_DAYS)).isoformat()
 
 
+# Surnames read differently from the character's common reading (单 is shàn, not dān).
+SURNAME_READINGS = {
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "仇": "qiu",
+    "朴": "piao",
+    "查": "zha",
+    "区": "ou",
+    "乐": "yue",
+    "盖": "ge",
+    "缪": "miao",
+    "覃": "qin",
+    "翟": "zhai",
+    "尉": "yu",
+    "种": "chong",
+    "秘": "bi",
+    "召": "shao",
+    "祭": "zhai",
+    "繁": "po",
+    "员": "yun",
+    "眭": "sui",
+    "阚": "kan",
+}
+
+
+@lru_cache(maxsize=16384)
+def _char_pinyin(char: str) -> str:
+    syllables = lazy_pinyin(char, errors="ignore")
+    return syllables[0] if syllables else ""
+
+
 @lru_cache(maxsize=65536)
 def pinyin_keys(name: str) -> str:
-    """``zhangsan zs`` for 张三 (heteronyms take pypinyin's most common reading)."""
-    syllables = lazy_pinyin(name, errors="ignore")
+    """``zhangsan zs`` for 张三: full pinyin and initials, surname readings respected."""
+    syllables = [
+        SURNAME_READINGS.get(ch, "") if i == 0 and ch in SURNAME_READINGS else _char_pinyin(ch)
+        for i, ch in enumerate(name)
+    ]
+    syllables = [s for s in syllables if s]
     if not syllables:
         return ""
-    initials = "".join(s[0] for s in syllables if s)
+    initials = "".join(s[0] for s in syllables)
     return f"{''.join(syllables)}{SEPARATOR}{initials}"
 
 

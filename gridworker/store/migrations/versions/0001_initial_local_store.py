@@ -38,7 +38,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
     )
     with op.batch_alter_table("attachments", schema=None) as batch_op:
-        batch_op.create_index("ix_attachments_base_grid", ["base_grid"], unique=False)
         batch_op.create_index("ix_attachments_owner_id", ["owner_id"], unique=False)
         batch_op.create_index("ix_attachments_sha256", ["sha256"], unique=False)
 
@@ -104,7 +103,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_households")),
     )
     with op.batch_alter_table("households", schema=None) as batch_op:
-        batch_op.create_index("ix_households_base_grid", ["base_grid"], unique=False)
         batch_op.create_index("ix_households_grid_id", ["grid_id"], unique=False)
 
     op.create_table(
@@ -127,7 +125,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_issue_updates")),
     )
     with op.batch_alter_table("issue_updates", schema=None) as batch_op:
-        batch_op.create_index("ix_issue_updates_base_grid", ["base_grid"], unique=False)
         batch_op.create_index("ix_issue_updates_issue_id", ["issue_id"], unique=False)
 
     op.create_table(
@@ -155,7 +152,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_issues")),
     )
     with op.batch_alter_table("issues", schema=None) as batch_op:
-        batch_op.create_index("ix_issues_base_grid", ["base_grid"], unique=False)
         batch_op.create_index("ix_issues_grid_id", ["grid_id"], unique=False)
         batch_op.create_index("ix_issues_household_id", ["household_id"], unique=False)
         batch_op.create_index("ix_issues_status", ["status"], unique=False)
@@ -184,7 +180,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_entity_row_id", ["entity", "row_id"], unique=False)
-        batch_op.create_index("ix_outbox_status", ["status"], unique=False)
+        batch_op.create_index("ix_outbox_status_settled", ["status", "settled"], unique=False)
 
     op.create_table(
         "rejections",
@@ -224,7 +220,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_residents")),
     )
     with op.batch_alter_table("residents", schema=None) as batch_op:
-        batch_op.create_index("ix_residents_base_grid", ["base_grid"], unique=False)
         batch_op.create_index("ix_residents_household_id", ["household_id"], unique=False)
 
     op.create_table(
@@ -252,7 +247,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_visits")),
     )
     with op.batch_alter_table("visits", schema=None) as batch_op:
-        batch_op.create_index("ix_visits_base_grid", ["base_grid"], unique=False)
         batch_op.create_index(
             "ix_visits_household_id_visited_at", ["household_id", "visited_at"], unique=False
         )
@@ -264,17 +258,15 @@ def downgrade() -> None:
     with op.batch_alter_table("visits", schema=None) as batch_op:
         batch_op.drop_index("ix_visits_review_status")
         batch_op.drop_index("ix_visits_household_id_visited_at")
-        batch_op.drop_index("ix_visits_base_grid")
 
     op.drop_table("visits")
     with op.batch_alter_table("residents", schema=None) as batch_op:
         batch_op.drop_index("ix_residents_household_id")
-        batch_op.drop_index("ix_residents_base_grid")
 
     op.drop_table("residents")
     op.drop_table("rejections")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_status")
+        batch_op.drop_index("ix_outbox_status_settled")
         batch_op.drop_index("ix_outbox_entity_row_id")
 
     op.drop_table("outbox")
@@ -283,17 +275,14 @@ def downgrade() -> None:
         batch_op.drop_index("ix_issues_status")
         batch_op.drop_index("ix_issues_household_id")
         batch_op.drop_index("ix_issues_grid_id")
-        batch_op.drop_index("ix_issues_base_grid")
 
     op.drop_table("issues")
     with op.batch_alter_table("issue_updates", schema=None) as batch_op:
         batch_op.drop_index("ix_issue_updates_issue_id")
-        batch_op.drop_index("ix_issue_updates_base_grid")
 
     op.drop_table("issue_updates")
     with op.batch_alter_table("households", schema=None) as batch_op:
         batch_op.drop_index("ix_households_grid_id")
-        batch_op.drop_index("ix_households_base_grid")
 
     op.drop_table("households")
     op.drop_table("grid_state")
@@ -302,6 +291,5 @@ def downgrade() -> None:
     with op.batch_alter_table("attachments", schema=None) as batch_op:
         batch_op.drop_index("ix_attachments_sha256")
         batch_op.drop_index("ix_attachments_owner_id")
-        batch_op.drop_index("ix_attachments_base_grid")
 
     op.drop_table("attachments")

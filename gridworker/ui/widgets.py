@@ -1,0 +1,187 @@
+"""Small building blocks shared by the screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QWidget,
+)
+
+from gridworker.domain.queries import KEY_TAGS
+
+from . import labels
+
+
+class FlowLayout(QLayout):
+    """Lays children out left to right and wraps, like words (tag toggles, tag chips)."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6):
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        margins = self.contentsMargins()
+        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _arrange(self, rect: QRect, move: bool) -> int:
+        margins = self.contentsMargins()
+        area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
+        x, y, line_height = area.x(), area.y(), 0
+        for item in self._items:
+            if item.widget() is not None and item.widget().isHidden():
+                continue
+            hint = item.sizeHint()
+            if x + hint.width() > area.right() + 1 and line_height > 0:
+                x = area.x()
+                y += line_height + self._spacing
+                line_height = 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            line_height = max(line_height, hint.height())
+        return y + line_height - rect.y() + margins.bottom()
+
+    def clear(self) -> None:
+        while self._items:
+            item = self._items.pop()
+            if item.widget() is not None:
+                item.widget().deleteLater()
+
+
+class TagChips(QWidget):
+    """A household's or resident's tags as coloured chips."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.flow = FlowLayout(self, spacing=4)
+
+    def set_tags(self, tags: list[str] | None) -> None:
+        self.flow.clear()
+        for tag in tags or []:
+            chip = QLabel(labels.code_label("tag", tag))
+            chip.setObjectName("keyChip" if tag in KEY_TAGS else "chip")
+            self.flow.addWidget(chip)
+        self.updateGeometry()
+
+
+class Banner(QFrame):
+    """A notice across the top of a screen, with an action and a close button."""
+
+    activated = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 6, 6)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.action = QPushButton()
+        self.action.clicked.connect(self.activated)
+        self.close_button = QPushButton(self.tr("Dismiss"))
+        self.close_button.setFlat(True)
+        self.close_button.clicked.connect(self.hide)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.action)
+        layout.addWidget(self.close_button)
+        self.hide()
+
+    def show_notice(self, text: str, action: str) -> None:
+        self.text.setText(text)
+        self.action.setText(action)
+        self.show()
+
+
+def table_view(model: Any, parent: QWidget | None = None, stretch: int | None = None) -> QTableView:
+    """A read-only, whole-row-selecting table, the way every list here looks."""
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(30)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(stretch is None)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    view.setTabKeyNavigation(False)
+    return view
+
+
+def select_row(view: QTableView, row: int) -> None:
+    if 0 <= row < view.model().rowCount():
+        index = view.model().index(row, 0)
+        view.setCurrentIndex(index)
+        view.scrollTo(index)
+
+
+def current_row(view: QTableView) -> int:
+    index = view.currentIndex()
+    return index.row() if index.isValid() else -1
+
+
+def heading(text: str, parent: QWidget | None = None, name: str = "heading") -> QLabel:
+    label = QLabel(text, parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def error_label(parent: QWidget | None = None) -> QLabel:
+    """The red line under a field that says, in Chinese, what is wrong with it."""
+    label = QLabel(parent)
+    label.setObjectName("fieldError")
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    label.hide()
+    return label
