@@ -123,7 +123,7 @@ class Batch:
     def duplicate_result(self, m: dict[str, Any]) -> dict[str, Any]:
         version = None
         entity, row_id = m.get("entity"), _maybe_uuid(m.get("id"))
-        if entity in ENTITIES and row_id is not None:
+        if isinstance(entity, str) and entity in ENTITIES and row_id is not None:
             row = self.get(entity, row_id)
             version = row["version"] if row else None
         return _result(m["seq"], "duplicate", version)
@@ -145,7 +145,7 @@ class Batch:
         entity = m.get("entity") if isinstance(m.get("entity"), str) else None
         row_id = m.get("id") if isinstance(m.get("id"), str) else None
         grid_id = None
-        if entity in ENTITIES and row_id is not None:
+        if entity is not None and entity in ENTITIES and row_id is not None:
             canonical = _maybe_uuid(row_id)
             row = self.get(entity, canonical) if canonical else None
             grid_id = row["grid_id"] if row else self._derive_grid_quietly(entity, m)
@@ -561,7 +561,7 @@ def _maybe_uuid(value: Any) -> str | None:
 def _references(m: dict[str, Any]) -> list[Key]:
     """The rows a mutation reads: itself and, for a create, its parent."""
     entity = m.get("entity")
-    if entity not in ENTITIES:
+    if not isinstance(entity, str) or entity not in ENTITIES:
         return []
     out: list[Key] = []
     row_id = _maybe_uuid(m.get("id"))

@@ -27,7 +27,7 @@ _DUMMY_HASH = _hasher.hash("gridsync-dummy-password")
 def configure_password_hashing(**params: int) -> None:
     """Argon2 parameters (``time_cost``, ``memory_cost``, ``parallelism``); tests lower them."""
     global _hasher, _DUMMY_HASH
-    _hasher = PasswordHasher(**params)
+    _hasher = PasswordHasher(**params)  # type: ignore[arg-type]
     _DUMMY_HASH = _hasher.hash("gridsync-dummy-password")
 
 
@@ -118,6 +118,7 @@ def login(engine: Engine, settings: Settings, body: Any) -> dict[str, Any]:
             failed = False
     if failed:
         raise ApiError(401, "invalid_credentials", "用户名或密码错误")
+    assert user is not None  # a failed login raised above
     with write_tx(engine) as conn:
         device = conn.execute(select(Device.__table__).where(Device.id == device_id)).first()
         if device is not None and device.revoked_at is not None:

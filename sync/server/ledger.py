@@ -103,7 +103,9 @@ class GridLedger:
                 }
             )
         self.conn.execute(
-            update(Grid.__table__).where(Grid.__table__.c.id == bindparam("b_id")), params
+            # Core (not ORM) update: an executemany keyed by the "b_id" parameter.
+            update(Grid.__table__).where(Grid.__table__.c.id == bindparam("b_id")),  # type: ignore[arg-type]
+            params,
         )
 
 

@@ -135,7 +135,7 @@ def _grid_changes(
                     "entity": entity,
                     "id": r["id"],
                     "op": "upsert",
-                    "row": to_wire(entity, r),
+                    "row": to_wire(entity, dict(r)),
                 }
                 for r in conn.execute(
                     select(table).where(*where).order_by(table.c.version)

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from sync.datagen import generate
 from sync.protocol.entities import ENTITIES
@@ -116,7 +116,7 @@ def seed(
             flush(entity)
         for grid_id, last in versions.items():
             conn.execute(
-                Grid.__table__.update()
+                update(Grid)
                 .where(Grid.id == grid_id)
                 .values(
                     last_version=last,
@@ -131,9 +131,9 @@ def _grid_of(entity: str, row: dict[str, Any], grid_of: dict[str, str]) -> str:
     if entity == "households":
         return str(row["grid_id"])
     if entity == "issues":
-        return grid_of.get(row.get("household_id") or "", row["grid_id"])
+        return grid_of.get(row.get("household_id") or "", str(row["grid_id"]))
     if entity in ("residents", "visits"):
         return grid_of[row["household_id"]]
     if entity == "issue_updates":
         return grid_of[row["issue_id"]]
-    return grid_of[row["owner_id"]]
+    return str(grid_of[row["owner_id"]])
