@@ -7,11 +7,16 @@ Keys are one lower-case text per household, matched with ``LIKE`` (see queries).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from pypinyin import lazy_pinyin
+# Names are read a character at a time (with surname readings below), so pypinyin's phrase
+# dictionaries (~55 MB and a slow import) are never needed.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+
+from pypinyin import lazy_pinyin  # noqa: E402
 from sqlalchemy import Connection, delete, func, insert, select
 
 from sync.protocol.values import SHANGHAI, fold_width, parse_time
