@@ -1,5 +1,7 @@
 """``gridworker``: the desktop app, and a headless command line for scheduled syncs.
 
+gridworker [--data-dir DIR] [--language zh_CN|en|system]   the desktop app
+gridworker --demo [--role worker|supervisor]                 the desktop app on demo data
 gridworker [--data-dir DIR] login --server URL --username NAME [--password-stdin]
 gridworker [--data-dir DIR] sync
 gridworker [--data-dir DIR] status
@@ -25,6 +27,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-dir", type=Path, help="where local data lives (default: the user data dir)"
     )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start an embedded sync service with demo data and open the app on it",
+    )
+    parser.add_argument(
+        "--role",
+        choices=("worker", "supervisor"),
+        default="worker",
+        help="demo mode: log in as demo-worker (default) or demo-supervisor",
+    )
+    parser.add_argument(
+        "--language",
+        choices=("zh_CN", "en", "system"),
+        help="language of the app (default: the setting, Simplified Chinese)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     login = sub.add_parser(
         "login", help="log in online once (afterwards the password also unlocks offline)"
@@ -44,7 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.demo and args.command is not None:
+        parser.error("--demo opens the desktop app; it takes no command")
     data_dir = args.data_dir or default_data_dir()
     if args.command is None:
         from .app import run_gui

@@ -12,6 +12,7 @@ from gridworker.store.blobs import BlobFiles
 from gridworker.store.local import Store
 
 from .i18n import DEFAULT_LANGUAGE
+from .qtcompat import emit
 from .tasks import Tasks
 
 DEFAULT_SYNC_MINUTES = 10
@@ -123,5 +124,5 @@ class AppContext(QObject):
         old, self.session = self.session, session
         if old is not session:
             old.close()
-        self.session_replaced.emit()
+        emit(self.session_replaced)
         self.tasks.notify_changed()

@@ -40,7 +40,7 @@ class HouseholdTableModel(QAbstractTableModel):
         self.text = ""
         self.tags: tuple[str, ...] = ()
         self.due_only = False
-        self.sort = "address"
+        self.sort_key = "address"
         self._titles = [
             self.tr("Address"),
             self.tr("Head of household"),
@@ -67,13 +67,13 @@ class HouseholdTableModel(QAbstractTableModel):
         if due_only is not None:
             self.due_only = due_only
         if sort is not None:
-            self.sort = sort
+            self.sort_key = sort
         self.reload()
 
     def reload(self) -> None:
         """Run the query again (after a search keystroke, a local write or a sync)."""
         ids = queries.household_ids(
-            self._store(), self.text, self.tags, due_only=self.due_only, sort=self.sort
+            self._store(), self.text, self.tags, due_only=self.due_only, sort=self.sort_key
         )
         self.beginResetModel()
         self._ids = ids
@@ -145,7 +145,9 @@ class HouseholdTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(household, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column in (ADDRESS, TAGS):
+        if role == Qt.ItemDataRole.ToolTipRole and column == ADDRESS:
+            return household["address"]
+        if role == Qt.ItemDataRole.ToolTipRole and column == TAGS:
             return labels.tag_labels(household["tags"]) or None
         if role == Qt.ItemDataRole.ForegroundRole and column == NEXT_VISIT and household["is_due"]:
             return QBrush(URGENT)
@@ -162,7 +164,7 @@ class HouseholdTableModel(QAbstractTableModel):
 
     def _text(self, household: Row, column: int) -> str:
         if column == ADDRESS:
-            return str(household["address"] or "")
+            return labels.short_address(household["address"])
         if column == HEAD:
             return str(household["head_name"] or "")
         if column == PHONE:

@@ -9,6 +9,7 @@ the two agree. Unknown codes (subcategories may grow) are shown as they are.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -18,7 +19,9 @@ from sync.protocol.entities import ENTITIES, Kind
 from sync.protocol.errors import ValidationError
 from sync.protocol.values import SHANGHAI, parse_time
 
-# An alias, so that lupdate does not try to read these non-literal calls.
+# lupdate reads the literal ``translate(...)`` calls; ``_translate`` hides the non-literal ones
+# (codes and fields: their .ts entries are generated, see resources/translations/build.py).
+translate = QCoreApplication.translate
 _translate = QCoreApplication.translate
 
 CODE_SETS: dict[str, codes.CodeSet] = {
@@ -288,11 +291,11 @@ _FIELD_CODE_SETS = {
 def field_value(entity: str, field: str, value: Any) -> str:
     """A stored value as a person reads it."""
     if value is None or value == "" or value == []:
-        return _translate("Values", "(empty)")
+        return translate("Values", "(empty)")
     spec = ENTITIES[entity].fields.get(field) if entity in ENTITIES else None
     code_set = _FIELD_CODE_SETS.get((entity, field))
     if isinstance(value, bool):
-        return _translate("Values", "Yes") if value else _translate("Values", "No")
+        return translate("Values", "Yes") if value else translate("Values", "No")
     if isinstance(value, list):
         if code_set:
             return "、".join(code_label(code_set, v) for v in value)
@@ -302,6 +305,19 @@ def field_value(entity: str, field: str, value: Any) -> str:
     if spec is not None and spec.kind is Kind.TIME:
         return local_time(str(value))
     return str(value)
+
+
+# A district, county, city, street or town; a residential compound (小区, 园区) is not one.
+_REGION = re.compile(r".+(街道|镇|乡|县|市|(?<![小园校])区)")
+
+
+def short_address(address: str | None) -> str:
+    """The address without its district and street (the same for every household of a grid):
+    海州区海州街道 西门新村 4号楼 1单元 602室 → 西门新村 4号楼 1单元 602室."""
+    parts = (address or "").split()
+    while len(parts) > 1 and _REGION.fullmatch(parts[0]):
+        parts.pop(0)
+    return " ".join(parts)
 
 
 def local_time(value: str | None) -> str:

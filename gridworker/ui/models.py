@@ -29,6 +29,8 @@ class Column:
     text: Callable[[Row], str]
     tooltip: Callable[[Row], str] | None = None
     align: Qt.AlignmentFlag | None = None
+    foreground: Callable[[Row], QColor | None] | None = None  # this column only
+    bold: Callable[[Row], bool] | None = None
 
 
 class RowsModel(QAbstractTableModel):
@@ -90,16 +92,20 @@ class RowsModel(QAbstractTableModel):
             return column.tooltip(row) if column.tooltip else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align is not None:
             return int(column.align | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and self._foreground:
-            colour = self._foreground(row)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            paint = column.foreground or self._foreground
+            colour = paint(row) if paint else None
             return QBrush(colour) if colour is not None else None
         if role == Qt.ItemDataRole.BackgroundRole and self._background:
             colour = self._background(row)
             return QBrush(colour) if colour is not None else None
-        if role == Qt.ItemDataRole.FontRole and self._bold and self._bold(row):
-            font = QFont()
-            font.setBold(True)
-            return font
+        if role == Qt.ItemDataRole.FontRole:
+            bold = column.bold or self._bold
+            if bold is not None and bold(row):
+                font = QFont()
+                font.setBold(True)
+                return font
+            return None
         if role == ID_ROLE:
             return row.get("id")
         return None

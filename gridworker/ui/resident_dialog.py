@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -39,6 +40,9 @@ def with_error(edit: QWidget, field: CheckedField) -> QWidget:
     layout.setSpacing(2)
     layout.addWidget(edit)
     layout.addWidget(field.error)
+    box.setFocusProxy(edit)  # the form label's mnemonic focuses the field
+    # Only as tall as its contents: spare height goes to the notes, not around the field.
+    box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
     return box
 
 
@@ -102,7 +106,7 @@ class ResidentDialog(QDialog):
         self.present = QCheckBox(self.tr("Living here (uncheck if away or moved out)"))
         self.present.setChecked(r.get("present", True) is not False)
         self.notes = QPlainTextEdit(r.get("notes") or "")
-        self.notes.setFixedHeight(70)
+        self.notes.setMinimumHeight(70)
         self.notes.setTabChangesFocus(True)
 
         checked = {

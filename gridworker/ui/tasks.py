@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from gridworker.client.http import SyncError
 from sync.protocol.errors import ProtocolError
 
+from .qtcompat import emit
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[..., None]
@@ -32,7 +34,7 @@ class Task(QObject):
 
     def report(self, *args: Any) -> None:
         """Called from the worker: forwarded to the GUI thread as ``progress``."""
-        self.progress.emit(args)
+        emit(self.progress, args)
 
 
 class _Runnable(QRunnable):
@@ -47,9 +49,9 @@ class _Runnable(QRunnable):
         try:
             result = self.fn(self.task.report) if self.with_progress else self.fn()
         except BaseException as exc:  # handed to the GUI thread, which decides what to show
-            self.task.failed.emit(exc)
+            emit(self.task.failed, exc)
         else:
-            self.task.finished.emit(result)
+            emit(self.task.finished, result)
 
 
 def user_message(exc: BaseException) -> str | None:
@@ -97,7 +99,7 @@ class Tasks(QObject):
         task.finished.connect(lambda result: self._finished(task, result, on_done))
         task.failed.connect(lambda exc: self._failed(task, exc, on_error, quiet))
         if len(self._running) == 1:
-            self.busy_changed.emit(True)
+            emit(self.busy_changed, True)
         self.pool.start(_Runnable(task, fn, progress is not None))
         return task
 
@@ -105,7 +107,7 @@ class Tasks(QObject):
         self._running.discard(task)
         task.deleteLater()
         if not self._running:
-            self.busy_changed.emit(False)
+            emit(self.busy_changed, False)
 
     def _finished(self, task: Task, result: Any, on_done: Callable[[Any], None] | None) -> None:
         self._settle(task)
@@ -157,7 +159,7 @@ class Tasks(QObject):
 
     def notify_changed(self) -> None:
         """Data changed (a local write or a sync): every view reloads what it shows."""
-        self.changed.emit()
+        emit(self.changed)
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until all tasks are done (for tests and shutdown)."""

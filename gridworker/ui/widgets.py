@@ -38,10 +38,10 @@ class FlowLayout(QLayout):
     def count(self) -> int:
         return len(self._items)
 
-    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def itemAt(self, index: int) -> QLayoutItem | None:
         return self._items[index] if 0 <= index < len(self._items) else None
 
-    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def takeAt(self, index: int) -> QLayoutItem | None:
         return self._items.pop(index) if 0 <= index < len(self._items) else None
 
     def expandingDirections(self) -> Qt.Orientation:
@@ -72,7 +72,8 @@ class FlowLayout(QLayout):
         area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
         x, y, line_height = area.x(), area.y(), 0
         for item in self._items:
-            if item.widget() is not None and item.widget().isHidden():
+            widget = item.widget()
+            if widget is not None and widget.isHidden():
                 continue
             hint = item.sizeHint()
             if x + hint.width() > area.right() + 1 and line_height > 0:
@@ -87,9 +88,9 @@ class FlowLayout(QLayout):
 
     def clear(self) -> None:
         while self._items:
-            item = self._items.pop()
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = self._items.pop().widget()
+            if widget is not None:
+                widget.deleteLater()
 
 
 class TagChips(QWidget):
@@ -136,8 +137,14 @@ class Banner(QFrame):
         self.show()
 
 
-def table_view(model: Any, parent: QWidget | None = None, stretch: int | None = None) -> QTableView:
-    """A read-only, whole-row-selecting table, the way every list here looks."""
+def table_view(
+    model: Any, parent: QWidget | None = None, stretch: int | None = None, fit: bool = True
+) -> QTableView:
+    """A read-only, whole-row-selecting table, the way every list here looks.
+
+    ``fit``: columns other than ``stretch`` fit their contents (small lists only: it reads
+    every row, so never for the lazy households list).
+    """
     view = QTableView(parent)
     view.setModel(model)
     view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -149,7 +156,11 @@ def table_view(model: Any, parent: QWidget | None = None, stretch: int | None = 
     view.verticalHeader().setDefaultSectionSize(30)
     header = view.horizontalHeader()
     header.setHighlightSections(False)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setSectionResizeMode(
+        QHeaderView.ResizeMode.ResizeToContents if fit else QHeaderView.ResizeMode.Interactive
+    )
+    # Fit to the first rows only: lists like 今日待访 hold hundreds of rows.
+    header.setResizeContentsPrecision(60)
     header.setStretchLastSection(stretch is None)
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
@@ -181,7 +192,15 @@ def error_label(parent: QWidget | None = None) -> QLabel:
     """The red line under a field that says, in Chinese, what is wrong with it."""
     label = QLabel(parent)
     label.setObjectName("fieldError")
-    label.setWordWrap(True)
+    # No word wrap: a wrapping label makes the field's row reserve height even while hidden
+    # (height-for-width); the shared rules' messages are one short line.
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     label.hide()
+    return label
+
+
+def buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose mnemonic (the letter after &) focuses ``buddy``."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
     return label

@@ -1,0 +1,186 @@
+"""Wiring the desktop app together: the one place that creates the objects and connects them.
+
+``gridworker`` opens the login dialog, then the main window. ``gridworker --demo`` starts an
+embedded sync service seeded with the demo community on a free loopback port, logs in as
+``demo-worker`` (``--role supervisor``: ``demo-supervisor``) with a fresh data dir, opens the
+main window and runs the first sync. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .paths import default_data_dir
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gridworker", add_help=False)
+    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--demo", action="store_true")
+    parser.add_argument("--role", choices=("worker", "supervisor"), default="worker")
+    parser.add_argument("--language", choices=("zh_CN", "en", "system"))
+    return parser
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    """Run the desktop app; ``argv`` is the program name and its arguments."""
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from .ui import i18n
+    from .ui.context import AppSettings
+    from .ui.logsetup import configure_logging, install_qt_message_handler
+    from .ui.style import apply_style
+    from .ui.tasks import Tasks
+
+    args, qt_args = build_parser().parse_known_args(list(argv[1:]))
+    app = QApplication.instance() or QApplication([argv[0] if argv else "gridworker", *qt_args])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("Gridworker")
+    app.setApplicationName("Gridworker")
+    settings = AppSettings(QSettings())
+    i18n.install(app, args.language or settings.language)
+    apply_style(app)
+    data_dir = args.data_dir or default_data_dir()
+    log_file = configure_logging(data_dir)
+    install_qt_message_handler()
+    log.info("starting (demo=%s), log file %s", args.demo, log_file)
+    from PySide6 import __version__ as pyside_version
+
+    from .ui.qtcompat import drops_references
+
+    if drops_references():
+        log.warning(
+            "PySide6 %s drops object references on this Python (%s): use a PySide6 build "
+            "made for it (on Python 3.11: PySide6-Essentials < 6.12)",
+            pyside_version,
+            sys.version.split()[0],
+        )
+    launcher = Launcher(settings, Tasks(), data_dir)
+    if args.demo:
+        launcher.start_demo(args.role)
+    else:
+        launcher.start_login()
+    # Ctrl+C or a TERM signal closes the app properly (demo mode removes its files): Python
+    # runs signal handlers only between bytecodes, so a timer lets it look now and then.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: app.quit())
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(300)
+    try:
+        return app.exec()
+    finally:
+        heartbeat.stop()
+        launcher.shutdown()
+
+
+class Launcher:
+    """From start to the main window: the login dialog, or demo mode's service and login."""
+
+    def __init__(self, settings: Any, tasks: Any, data_dir: Path):
+        self.settings = settings
+        self.tasks = tasks
+        self.data_dir = data_dir
+        self.window: Any = None
+        self.demo: Any = None
+        self._dialog: Any = None
+
+    def start_login(self) -> None:
+        from .ui.login import LoginDialog
+
+        dialog = LoginDialog(self.tasks, self.settings, self.data_dir)
+        dialog.logged_in.connect(lambda session: self.open_main(session, self.data_dir))
+        dialog.rejected.connect(self._quit_unless_open)
+        dialog.show()
+        self._dialog = dialog
+
+    def start_demo(self, role: str = "worker") -> None:
+        from PySide6.QtCore import QCoreApplication
+        from PySide6.QtWidgets import QProgressDialog
+
+        from .ui.demo import DemoService
+
+        self.demo = DemoService()
+        splash = QProgressDialog(
+            QCoreApplication.translate("Launcher", "Starting the demo sync service…"),
+            "",
+            0,
+            0,
+        )
+        splash.setCancelButton(None)
+        splash.setWindowTitle(QCoreApplication.translate("Launcher", "Gridworker demo"))
+        splash.setMinimumDuration(0)
+        splash.setMinimumWidth(360)
+        splash.show()
+        self._dialog = splash
+        service = self.demo
+
+        def start() -> Any:
+            service.start()
+            return service.log_in(role)
+
+        def failed(exc: BaseException) -> bool:
+            splash.close()
+            log.error("demo mode could not start", exc_info=(type(exc), exc, exc.__traceback__))
+            box = self.tasks.message(
+                QCoreApplication.translate(
+                    "Launcher",
+                    "The demo could not start. The details were written to the log file.",
+                )
+            )
+            box.finished.connect(QCoreApplication.quit)
+            return True
+
+        self.tasks.run(
+            start,
+            on_done=lambda session: (
+                self.open_main(session, service.data_dir, demo=True),
+                splash.close(),
+            ),
+            on_error=failed,
+        )
+
+    def open_main(self, session: Any, data_dir: Path, demo: bool = False) -> Any:
+        from .ui.context import AppContext
+        from .ui.main_window import MainWindow
+
+        ctx = AppContext(session, self.settings, self.tasks, data_dir, demo=demo)
+        self.window = MainWindow(ctx)
+        self.window.show()
+        from PySide6.QtCore import QCoreApplication
+
+        self.window.statusBar().showMessage(
+            QCoreApplication.translate("Launcher", "Logged in online.")
+            if session.online
+            else QCoreApplication.translate(
+                "Launcher",
+                "Offline: unlocked with this laptop's data. Syncing when the network returns.",
+            ),
+            10000,
+        )
+        self.window.sync.start()
+        return self.window
+
+    def _quit_unless_open(self) -> None:
+        from PySide6.QtCore import QCoreApplication
+
+        if self.window is None:
+            QCoreApplication.quit()
+
+    def shutdown(self) -> None:
+        if self.window is not None:
+            self.window.sync.stop()
+        self.tasks.wait(30000)
+        if self.window is not None:
+            self.window.ctx.session.close()
+        if self.demo is not None:
+            self.demo.stop()

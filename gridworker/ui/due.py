@@ -1,0 +1,109 @@
+"""今日待访: households whose visit interval has run out, key-attention households first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from gridworker.domain import queries
+from gridworker.domain.queries import KEY_TAGS
+
+from . import labels
+from .context import AppContext
+from .models import URGENT, Column, RowsModel
+from .qtcompat import emit
+from .widgets import current_row, select_row, table_view
+
+Row = dict[str, Any]
+translate = QCoreApplication.translate
+
+
+def is_key(row: Row) -> bool:
+    return any(t in KEY_TAGS for t in row.get("tags") or [])
+
+
+def due_model(parent: Any = None) -> RowsModel:
+    def overdue(row: Row) -> str:
+        if row.get("due_on") is None:
+            return translate("Lists", "Never visited")
+        return translate("Lists", "Since %1").replace("%1", row["due_on"])
+
+    return RowsModel(
+        [
+            Column(
+                translate("Lists", "Attention"),
+                lambda r: translate("Lists", "Key") if is_key(r) else "",
+                foreground=lambda r: URGENT,
+                bold=lambda r: True,
+            ),
+            Column(translate("Lists", "Address"), lambda r: r.get("address") or ""),
+            Column(translate("Lists", "Head of household"), lambda r: r.get("head_name") or ""),
+            Column(translate("Lists", "Tags"), lambda r: labels.tag_labels(r.get("tags"))),
+            Column(
+                translate("Lists", "Last visit"), lambda r: labels.local_date(r.get("last_visit"))
+            ),
+            Column(translate("Lists", "Due since"), overdue),
+        ],
+        parent=parent,
+    )
+
+
+class DuePage(QWidget):
+    open_household_requested = Signal(str)
+    log_visit_requested = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = due_model(self)
+        self.table = table_view(self.model, stretch=1)
+        self.table.activated.connect(lambda _i: self._open())
+        self.table.doubleClicked.connect(lambda _i: self._open())
+        self.summary = QLabel()
+        self.summary.setObjectName("muted")
+        visit = QPushButton(self.tr("Log a visit (Ctrl+N)"))
+        visit.setObjectName("primary")
+        visit.clicked.connect(self._log_visit)
+        show = QPushButton(self.tr("Show the household (Enter)"))
+        show.clicked.connect(self._open)
+        bar = QHBoxLayout()
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(show)
+        bar.addWidget(visit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        ctx.tasks.changed.connect(self.reload)
+        self.reload()
+
+    def reload(self) -> None:
+        keep = self.current_id()
+        rows = queries.due_today(self.ctx.store)
+        self.model.set_rows(rows)
+        key = sum(1 for r in rows if is_key(r))
+        self.summary.setText(
+            self.tr("%n household(s) due for a visit", "", len(rows))
+            + self.tr(", %n of them key attention", "", key)
+        )
+        row = self.model.row_of(keep)
+        select_row(self.table, row if row >= 0 else 0)
+
+    def count(self) -> int:
+        return self.model.rowCount()
+
+    def current_id(self) -> str | None:
+        row = self.model.row_at(current_row(self.table))
+        return row["id"] if row else None
+
+    def _open(self) -> None:
+        household_id = self.current_id()
+        if household_id:
+            emit(self.open_household_requested, household_id)
+
+    def _log_visit(self) -> None:
+        household_id = self.current_id()
+        if household_id:
+            emit(self.log_visit_requested, household_id)

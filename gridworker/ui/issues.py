@@ -1,0 +1,307 @@
+"""我的事项: the issues to move forward, their history, and the status buttons the workflow allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gridworker.domain import operations as ops
+from gridworker.domain import queries
+from sync.protocol.errors import ProtocolError
+
+from . import labels
+from .context import AppContext
+from .household_detail import issues_model
+from .models import Column, RowsModel
+from .photos import PhotoStrip
+from .qtcompat import emit
+from .widgets import FlowLayout, current_row, heading, select_row, table_view
+
+Row = dict[str, Any]
+translate = QCoreApplication.translate
+
+UNFINISHED = ("open", "in_progress", "escalated")
+
+
+def updates_model(parent: Any = None) -> RowsModel:
+    def change(u: Row) -> str:
+        if not u.get("status") or u.get("status") == u.get("from_status"):
+            return translate("Lists", "Comment")
+        return f"{labels.code_label('status', u.get('from_status'))} → {labels.code_label('status', u['status'])}"
+
+    return RowsModel(
+        [
+            Column(translate("Lists", "Time"), lambda u: labels.local_time(u.get("created_at"))),
+            Column(translate("Lists", "Change"), change),
+            Column(
+                translate("Lists", "Comment"),
+                lambda u: (u.get("comment") or "").replace("\n", " "),
+                tooltip=lambda u: u.get("comment") or "",
+            ),
+        ],
+        parent=parent,
+    )
+
+
+class CommentDialog(QDialog):
+    """The comment that goes with a status change (处置说明)."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(420)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(self.tr("What was done, who was contacted, what comes next"))
+        self.text.setTabChangesFocus(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(self.tr("Save"))
+        self.ok.setEnabled(False)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        self.text.textChanged.connect(
+            lambda: self.ok.setEnabled(bool(self.text.toPlainText().strip()))
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Comment (required)")))
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+
+    def comment(self) -> str:
+        return self.text.toPlainText().strip()
+
+
+class IssuePanel(QWidget):
+    """One issue: what and where, its photos, its history, and what can happen next."""
+
+    open_household_requested = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.issue: Row | None = None
+        self.stack = QStackedLayout(self)
+        empty = QLabel(self.tr("Choose an issue."))
+        empty.setObjectName("emptyState")
+        self.stack.addWidget(empty)
+        page = QWidget()
+        self.stack.addWidget(page)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(12, 4, 4, 4)
+        self.title = heading("", name="detailHeading")
+        layout.addWidget(self.title)
+        facts = QFormLayout()
+        self.facts: dict[str, QLabel] = {}
+        for key, title in (
+            ("status", self.tr("Status")),
+            ("category", self.tr("Category")),
+            ("priority", self.tr("Priority")),
+            ("due", self.tr("Due date")),
+            ("location", self.tr("Location")),
+            ("ref", self.tr("12345 ticket")),
+        ):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.facts[key] = value
+            facts.addRow(title, value)
+        layout.addLayout(facts)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.description)
+        self.household_button = QPushButton(self.tr("Open the household"))
+        self.household_button.clicked.connect(self._open_household)
+        layout.addWidget(self.household_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.photos = PhotoStrip(editable=False)
+        layout.addWidget(self.photos)
+        layout.addWidget(QLabel(self.tr("History")))
+        self.updates = updates_model(self)
+        self.updates_view = table_view(self.updates, stretch=2)
+        layout.addWidget(self.updates_view, 1)
+        self.actions_box = QWidget()
+        self.action_flow = FlowLayout(self.actions_box, spacing=6)
+        layout.addWidget(self.actions_box)
+        self.transition_buttons: dict[str, QPushButton] = {}
+
+    def show_issue(self, issue_id: str | None) -> None:
+        issue = queries.issue_detail(self.ctx.store, issue_id) if issue_id else None
+        self.issue = issue
+        if issue is None:
+            self.stack.setCurrentIndex(0)
+            return
+        self.stack.setCurrentIndex(1)
+        self.title.setText(issue["title"])
+        category = labels.code_label("category", issue["category"])
+        sub = labels.code_label(labels.subcategory_set(issue["category"]), issue.get("subcategory"))
+        self.facts["status"].setText(labels.code_label("status", issue["status"]))
+        self.facts["category"].setText(f"{category} / {sub}" if sub else category)
+        self.facts["priority"].setText(labels.code_label("priority", issue.get("priority")))
+        self.facts["due"].setText(issue.get("due_date") or "—")
+        self.facts["location"].setText(issue.get("location") or "—")
+        self.facts["ref"].setText(issue.get("external_ref") or "—")
+        self.description.setText(issue.get("description") or "")
+        self.description.setVisible(bool(issue.get("description")))
+        self.household_button.setVisible(bool(issue.get("household_id")))
+        self.photos.show_attachments(issue["attachments"], self.ctx.blobs)
+        self.photos.setVisible(bool(issue["attachments"]))
+        self.updates.set_rows(issue["updates"])
+        self._rebuild_actions(issue)
+
+    def _rebuild_actions(self, issue: Row) -> None:
+        self.action_flow.clear()
+        self.transition_buttons = {}
+        for status in ops.transitions_for(self.ctx.store, issue):
+            button = QPushButton(self._action_text(status))
+            button.setObjectName("primary" if status == "resolved" else "")
+            button.clicked.connect(lambda _=False, s=status: self.change_status(s))
+            self.action_flow.addWidget(button)
+            self.transition_buttons[status] = button
+        comment = QPushButton(self.tr("Add a comment"))
+        comment.clicked.connect(lambda: self.change_status(None))
+        self.action_flow.addWidget(comment)
+
+    def _action_text(self, status: str) -> str:
+        texts = {
+            "open": self.tr("Reopen"),
+            "in_progress": self.tr("Start handling"),
+            "escalated": self.tr("Escalate"),
+            "resolved": self.tr("Mark resolved"),
+            "closed": self.tr("Close"),
+        }
+        return texts.get(status, labels.code_label("status", status))
+
+    def change_status(self, status: str | None) -> CommentDialog | None:
+        """Ask for the comment, then append the update (a status change or a comment)."""
+        if self.issue is None:
+            return None
+        title = self._action_text(status) if status else self.tr("Add a comment")
+        dialog = CommentDialog(title, self)
+        issue_id = self.issue["id"]
+        dialog.accepted.connect(lambda: self.add_update(issue_id, status, dialog.comment()))
+        dialog.open()
+        return dialog
+
+    def add_update(self, issue_id: str, status: str | None, comment: str) -> None:
+        try:
+            ops.add_issue_update(self.ctx.store, issue_id, status, comment)
+        except ProtocolError as exc:
+            self.ctx.tasks.show_error(exc, self)
+            return
+        self.ctx.tasks.notify_changed()
+
+    def reload(self) -> None:
+        if self.issue is not None:
+            self.show_issue(self.issue["id"])
+
+    def _open_household(self) -> None:
+        if self.issue and self.issue.get("household_id"):
+            emit(self.open_household_requested, self.issue["household_id"])
+
+
+class IssuesPage(QWidget):
+    raise_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.status = QComboBox()
+        self.status.addItem(self.tr("Not finished"), UNFINISHED)
+        self.status.addItem(self.tr("All"), ())
+        for code, label in labels.code_items("status"):
+            self.status.addItem(label, (code,))
+        self.mine = QCheckBox(self.tr("Only mine"))
+        self.mine.setChecked(True)
+        self.count = QLabel()
+        self.count.setObjectName("muted")
+        raise_button = QPushButton(self.tr("Raise an issue (Ctrl+I)"))
+        raise_button.clicked.connect(self.raise_requested)
+        self.status.currentIndexChanged.connect(self.reload)
+        self.mine.toggled.connect(self.reload)
+
+        self.model = issues_model(self)
+        self.model.columns.insert(3, Column(self.tr("Location"), lambda r: r.get("location") or ""))
+        self.table = table_view(self.model, stretch=0)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.panel = IssuePanel(ctx)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("Status")))
+        bar.addWidget(self.status)
+        bar.addWidget(self.mine)
+        bar.addStretch(1)
+        bar.addWidget(self.count)
+        bar.addWidget(raise_button)
+        left_layout.addLayout(bar)
+        left_layout.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("issuesSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.splitter)
+        ctx.tasks.changed.connect(self.reload)
+        self.reload()
+
+    def reload(self) -> None:
+        keep = self.panel.issue["id"] if self.panel.issue else None
+        rows = queries.issues(
+            self.ctx.store, self.status.currentData() or (), mine=self.mine.isChecked()
+        )
+        self.model.set_rows(rows)
+        self.count.setText(self.tr("%n issue(s)", "", len(rows)))
+        row = self.model.row_of(keep)
+        if row >= 0:
+            select_row(self.table, row)
+            self.panel.reload()
+        elif keep is not None:
+            # Just resolved (so no longer in this list): keep showing it until another is chosen.
+            self.panel.reload()
+        elif rows:
+            select_row(self.table, 0)
+        else:
+            self.panel.show_issue(None)
+
+    def show_issue(self, issue_id: str) -> None:
+        if self.model.row_of(issue_id) < 0:
+            self.status.setCurrentIndex(1)  # all
+            self.mine.setChecked(False)
+        select_row(self.table, self.model.row_of(issue_id))
+        self.panel.show_issue(issue_id)
+
+    def open_count(self) -> int:
+        return len(queries.issues(self.ctx.store, UNFINISHED, mine=True))
+
+    def _row_changed(self, index: QModelIndex) -> None:
+        issue = self.model.row_at(index.row()) if index.isValid() else None
+        self.panel.show_issue(issue["id"] if issue else None)
+
+    def current_issue_id(self) -> str | None:
+        issue = self.model.row_at(current_row(self.table))
+        return issue["id"] if issue else None

@@ -1,0 +1,154 @@
+"""Logging in: online when the server answers, else unlocking this laptop's data offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gridworker import session as sessions
+from gridworker.session import Session
+
+from .context import AppSettings
+from .qtcompat import emit
+from .tasks import Tasks, user_message
+from .widgets import heading
+
+
+class LoginDialog(QDialog):
+    logged_in = Signal(object)  # the Session
+
+    def __init__(
+        self,
+        tasks: Tasks,
+        settings: AppSettings,
+        data_dir: Path,
+        parent: QWidget | None = None,
+        *,
+        relogin: bool = False,
+    ):
+        super().__init__(parent)
+        self.tasks = tasks
+        self.settings = settings
+        self.data_dir = data_dir
+        self.session: Session | None = None
+        self.setWindowTitle(self.tr("Gridworker — log in"))
+        self.setMinimumWidth(460)
+
+        last = sessions.last_profile(data_dir)
+        self.server = QLineEdit(settings.server_url or (last[0] if last else ""))
+        self.server.setPlaceholderText("https://grid.example.gov.cn")
+        self.username = QLineEdit(settings.username or (last[1] if last else ""))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.hint = QLabel(
+            self.tr(
+                "After one online login, the same password also opens this laptop's data "
+                "without a network."
+            )
+        )
+        self.hint.setWordWrap(True)
+        self.hint.setObjectName("muted")
+        self.mode = QLabel()
+        self.mode.setObjectName("loginMode")
+        self.mode.setWordWrap(True)
+        self.mode.hide()
+        self.error = QLabel()
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(self.tr("&Server"), self.server)
+        form.addRow(self.tr("&User name"), self.username)
+        form.addRow(self.tr("&Password"), self.password)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.login_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.login_button.setText(self.tr("Log in"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        self.buttons.accepted.connect(self.log_in)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(self.tr("Grid worker's desk"), name="loginHeading"))
+        layout.addLayout(form)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.error)
+        layout.addWidget(self.mode)
+        layout.addWidget(self.buttons)
+        if relogin:
+            self.server.setReadOnly(True)
+            self.username.setReadOnly(True)
+            self.hint.setText(self.tr("Your login has expired. Log in again to keep syncing."))
+        first_empty = next(
+            (w for w in (self.server, self.username, self.password) if not w.text()), self.password
+        )
+        first_empty.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def log_in(self) -> None:
+        server, username = self.server.text().strip(), self.username.text().strip()
+        password = self.password.text()
+        if not server or not username or not password:
+            self._show_error(self.tr("Enter the server, your user name and your password."))
+            return
+        self._busy(True)
+        self.mode.setText(self.tr("Logging in…"))
+        self.mode.show()
+        ca_bundle = self.settings.ca_bundle or None
+        self.tasks.run(
+            lambda: sessions.login(self.data_dir, server, username, password, ca_bundle=ca_bundle),
+            on_done=self._logged_in,
+            on_error=self._failed,
+        )
+
+    def _logged_in(self, session: Session) -> None:
+        self._busy(False)
+        self.session = session
+        self.settings.server_url = self.server.text().strip()
+        self.settings.username = self.username.text().strip()
+        if session.online:
+            self.mode.setText(self.tr("Logged in online."))
+        else:
+            self.mode.setText(
+                self.tr(
+                    "The server cannot be reached: unlocked offline with this laptop's data. "
+                    "Your work will be synced when the network returns."
+                )
+            )
+        self.mode.setProperty("offline", not session.online)
+        self.mode.style().unpolish(self.mode)
+        self.mode.style().polish(self.mode)
+        emit(self.logged_in, session)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> bool:
+        self._busy(False)
+        self.mode.hide()
+        message = user_message(exc)
+        if message is None:
+            return False  # a defect: logged and shown by the task runner
+        self._show_error(message)
+        self.password.setFocus()
+        self.password.selectAll()
+        return True
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def _busy(self, busy: bool) -> None:
+        self.error.hide()
+        for widget in (self.server, self.username, self.password, self.login_button):
+            widget.setEnabled(not busy)

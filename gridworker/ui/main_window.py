@@ -1,0 +1,323 @@
+"""The main window: 住户, 今日待访, 我的事项, 冲突与被拒; the sync corner; the shortcuts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gridworker.domain import queries
+
+from . import labels
+from .conflicts import ConflictsPage
+from .context import AppContext
+from .due import DuePage
+from .households import HouseholdsPage
+from .issue_dialog import IssueDialog
+from .issues import IssuesPage
+from .login import LoginDialog
+from .settings_dialog import SettingsDialog
+from .sync_control import SyncController, SyncIndicator
+from .visit_dialog import VisitDialog
+from .widgets import Banner
+
+HOUSEHOLDS, DUE, ISSUES, CONFLICTS = range(4)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext):
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("mainWindow")
+        ctx.tasks.window = self
+        self.sync = SyncController(ctx, self)
+        self.households = HouseholdsPage(ctx)
+        self.due = DuePage(ctx)
+        self.issues = IssuesPage(ctx)
+        self.conflicts = ConflictsPage(ctx, self.sync_now)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        for page in (self.households, self.due, self.issues, self.conflicts):
+            self.tabs.addTab(page, "")
+        self.banner = Banner()
+        self.banner.activated.connect(self._show_conflicts)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
+
+        self.user_label = QLabel()
+        self.indicator = SyncIndicator(ctx, self.sync)
+        self.statusBar().addWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.indicator)
+        self._build_actions()
+
+        self.households.detail.log_visit_requested.connect(self.log_visit)
+        self.households.detail.raise_issue_requested.connect(self.raise_issue)
+        self.households.detail.edit_visit_requested.connect(self.edit_visit)
+        self.households.detail.open_issue_requested.connect(self.open_issue)
+        self.households.current_changed.connect(self._update_actions)
+        self.due.open_household_requested.connect(self.open_household)
+        self.due.log_visit_requested.connect(self.log_visit_for)
+        self.issues.raise_requested.connect(lambda: self.raise_issue(free_standing=True))
+        self.issues.panel.open_household_requested.connect(self.open_household)
+        self.sync.notice.connect(self._notice)
+        self.sync.login_needed.connect(self.log_in_again)
+        ctx.tasks.changed.connect(self._refresh_titles)
+        ctx.session_replaced.connect(self._refresh_titles)
+        self._refresh_titles()
+        self.resize(1280, 800)
+        self._fresh_splitters = True
+        self.restore_layout()
+
+    # -- actions and shortcuts ---------------------------------------------------------------
+
+    def _action(
+        self, text: str, shortcut: str | QKeySequence | QKeySequence.StandardKey | None, slot: Any
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.visit_action = self._action(self.tr("Log a visit"), "Ctrl+N", self.log_visit)
+        self.issue_action = self._action(self.tr("Raise an issue"), "Ctrl+I", self.raise_issue)
+        self.sync_action = self._action(self.tr("Sync now"), "F5", self.sync_now)
+        self.search_action = self._action(self.tr("Find a household"), "Ctrl+F", self.focus_search)
+        self.settings_action = self._action(self.tr("Settings…"), "Ctrl+,", self.open_settings)
+        relogin = self._action(self.tr("Log in again…"), None, self.log_in_again)
+        logs = self._action(self.tr("Open the log folder"), None, self.open_logs)
+        quit_action = self._action(self.tr("Quit"), QKeySequence.StandardKey.Quit, self.close)
+        self.tab_actions = [
+            self._action(title, f"Ctrl+{n + 1}", lambda n=n: self.tabs.setCurrentIndex(n))
+            for n, title in enumerate(
+                (
+                    self.tr("Households"),
+                    self.tr("Due today"),
+                    self.tr("My issues"),
+                    self.tr("Conflicts and refusals"),
+                )
+            )
+        ]
+        about = self._action(self.tr("Keyboard shortcuts"), "F1", self.show_shortcuts)
+
+        menu = self.menuBar().addMenu(self.tr("&File"))
+        for action in (self.sync_action, self.settings_action, relogin, logs):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(quit_action)
+        work = self.menuBar().addMenu(self.tr("&Work"))
+        for action in (self.search_action, self.visit_action, self.issue_action):
+            work.addAction(action)
+        view = self.menuBar().addMenu(self.tr("&View"))
+        for action in self.tab_actions:
+            view.addAction(action)
+        self.menuBar().addMenu(self.tr("&Help")).addAction(about)
+
+        toolbar = QToolBar(self.tr("Main"))
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        for action in (self.visit_action, self.issue_action, self.sync_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.settings_action)
+        self.addToolBar(toolbar)
+        for action, tip in (
+            (self.visit_action, "Ctrl+N"),
+            (self.issue_action, "Ctrl+I"),
+            (self.sync_action, "F5"),
+        ):
+            action.setToolTip(f"{action.text()} ({tip})")
+
+    def _update_actions(self, _household_id: Any = None) -> None:
+        self.visit_action.setEnabled(self.current_household_id() is not None)
+
+    # -- what the user does ------------------------------------------------------------------
+
+    def current_household_id(self) -> str | None:
+        if self.tabs.currentIndex() == DUE:
+            return self.due.current_id()
+        return self.households.current_id()
+
+    def log_visit(self) -> VisitDialog | None:
+        household_id = self.current_household_id()
+        return self.log_visit_for(household_id) if household_id else None
+
+    def log_visit_for(self, household_id: str) -> VisitDialog | None:
+        detail = queries.household_detail(self.ctx.store, household_id)
+        if detail is None:
+            return None
+        dialog = VisitDialog(self.ctx, detail, parent=self)
+        dialog.open()
+        return dialog
+
+    def edit_visit(self, visit: dict[str, Any]) -> VisitDialog | None:
+        detail = queries.household_detail(self.ctx.store, visit["household_id"])
+        if detail is None:
+            return None
+        dialog = VisitDialog(self.ctx, detail, visit, parent=self)
+        dialog.open()
+        return dialog
+
+    def raise_issue(self, free_standing: bool = False) -> IssueDialog:
+        household = None
+        if not free_standing and self.tabs.currentIndex() in (HOUSEHOLDS, DUE):
+            household_id = self.current_household_id()
+            household = (
+                queries.household_detail(self.ctx.store, household_id) if household_id else None
+            )
+        dialog = IssueDialog(self.ctx, household, parent=self)
+        dialog.open()
+        return dialog
+
+    def open_household(self, household_id: str) -> None:
+        self.tabs.setCurrentIndex(HOUSEHOLDS)
+        self.households.show_household(household_id)
+
+    def open_issue(self, issue_id: str) -> None:
+        self.tabs.setCurrentIndex(ISSUES)
+        self.issues.show_issue(issue_id)
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentIndex(HOUSEHOLDS)
+        self.households.focus_search()
+
+    def sync_now(self) -> bool:
+        return self.sync.sync_now(automatic=False)
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.ctx.settings, self)
+        dialog.accepted.connect(self.sync.schedule)
+        dialog.open()
+        return dialog
+
+    def log_in_again(self) -> LoginDialog:
+        dialog = LoginDialog(
+            self.ctx.tasks, self.ctx.settings, self.ctx.data_dir, self, relogin=True
+        )
+        dialog.logged_in.connect(self._logged_in_again)
+        dialog.open()
+        return dialog
+
+    def _logged_in_again(self, session: Any) -> None:
+        self.ctx.replace_session(session)
+        self.sync.online = session.online
+        self.sync_now()
+
+    def open_logs(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.data_dir / "logs")))
+
+    def show_shortcuts(self) -> None:
+        text = "\n".join(
+            f"{action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t{action.text()}"
+            for action in (
+                self.search_action,
+                self.visit_action,
+                self.issue_action,
+                self.sync_action,
+                self.settings_action,
+                *self.tab_actions,
+            )
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Information, self.tr("Keyboard shortcuts"), text, parent=self
+        )
+        box.open()
+
+    # -- notices and titles ------------------------------------------------------------------
+
+    def _notice(self, conflicts: int, rejections: int) -> None:
+        parts = []
+        if conflicts:
+            parts.append(self.tr("%n conflicting edit(s)", "", conflicts))
+        if rejections:
+            parts.append(self.tr("%n change(s) refused by the server", "", rejections))
+        self.banner.show_notice(
+            self.tr("The last sync brought %1. Please have a look.").replace(
+                "%1", "、".join(parts)
+            ),
+            self.tr("Show"),
+        )
+        self._refresh_titles()
+
+    def _show_conflicts(self) -> None:
+        self.banner.hide()
+        self.tabs.setCurrentIndex(CONFLICTS)
+
+    def _refresh_titles(self) -> None:
+        user = self.ctx.user
+        role = labels.code_label("role", user.get("role"))
+        grids = "、".join(g.get("name") or g["grid_id"] for g in queries.grids(self.ctx.store))
+        self.user_label.setText(f"{user.get('display_name', '')}（{role}） {grids}")
+        title = self.tr("Gridworker")
+        if self.ctx.demo:
+            title += self.tr(" (demo)")
+        self.setWindowTitle(f"{title} — {user.get('display_name', '')}")
+        conflicts, rejections = self.conflicts.counts()
+        self.tabs.setTabText(HOUSEHOLDS, self.tr("Households"))
+        self.tabs.setTabText(DUE, self.tr("Due today (%1)").replace("%1", str(self.due.count())))
+        self.tabs.setTabText(
+            ISSUES, self.tr("My issues (%1)").replace("%1", str(self.issues.open_count()))
+        )
+        self.tabs.setTabText(
+            CONFLICTS,
+            self.tr("Conflicts (%1)").replace("%1", str(conflicts + rejections)),
+        )
+        self._update_actions()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def restore_layout(self) -> None:
+        settings = self.ctx.settings
+        geometry = settings.layout("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.layout("main/state")
+        if state is not None:
+            self.restoreState(state)
+        for name, splitter in self._splitters().items():
+            saved = settings.layout(f"splitter/{name}")
+            if saved is not None:
+                splitter.restoreState(saved)
+                self._fresh_splitters = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fresh_splitters:  # first start: list 60 %, detail 40 %
+            self._fresh_splitters = False
+            width = self.width() - 16
+            for splitter in self._splitters().values():
+                splitter.setSizes([width * 3 // 5, width - width * 3 // 5])
+
+    def save_layout(self) -> None:
+        settings = self.ctx.settings
+        settings.set_layout("main/geometry", self.saveGeometry())
+        settings.set_layout("main/state", self.saveState())
+        for name, splitter in self._splitters().items():
+            settings.set_layout(f"splitter/{name}", splitter.saveState())
+        settings.sync()
+
+    def _splitters(self) -> dict[str, Any]:
+        return {"households": self.households.splitter, "issues": self.issues.splitter}
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.sync.stop()
+        super().closeEvent(event)

@@ -1,0 +1,192 @@
+"""走访: logging a door-knock in a few keystrokes, or editing one the supervisor returned.
+
+Ctrl+N on a household opens this with the outcome on 见面; Ctrl+Enter saves at once, offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDateTime, Qt, QTimeZone
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gridworker.domain import operations as ops
+from gridworker.domain import queries
+from sync.protocol.errors import ProtocolError
+from sync.protocol.values import format_time, parse_time
+
+from . import labels
+from .context import AppContext
+from .photos import PhotoStrip
+from .widgets import FlowLayout, heading
+
+Row = dict[str, Any]
+
+SHANGHAI_TZ = QTimeZone(8 * 3600)
+
+
+def to_qdatetime(value: str | None) -> QDateTime:
+    moment = parse_time(value) if value else dt.datetime.now(dt.UTC)
+    return QDateTime.fromSecsSinceEpoch(int(moment.timestamp()), SHANGHAI_TZ)
+
+
+def from_qdatetime(value: QDateTime) -> str:
+    return format_time(dt.datetime.fromtimestamp(value.toSecsSinceEpoch(), dt.UTC))
+
+
+class VisitDialog(QDialog):
+    def __init__(
+        self,
+        ctx: AppContext,
+        household: Row,
+        visit: Row | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.household = household
+        self.visit = visit
+        self.saved: Row | None = None
+        v = visit or {}
+        self.setWindowTitle(self.tr("Edit visit") if visit else self.tr("Log a visit"))
+        self.setMinimumWidth(600)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(household["address"] or "", name="dialogHeading"))
+        head = household.get("head_name")
+        if head:
+            layout.addWidget(QLabel(self.tr("Head of household: %1").replace("%1", head)))
+
+        if v.get("review_status") == "returned":
+            returned = QLabel(
+                self.tr(
+                    "Returned by the supervisor: %1\nSaving your changes sends it for review again."
+                ).replace("%1", v.get("review_comment") or self.tr("(no comment)"))
+            )
+            returned.setObjectName("returnedNotice")
+            returned.setWordWrap(True)
+            layout.addWidget(returned)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.outcomes = QButtonGroup(self)
+        outcome_row = QHBoxLayout()
+        for number, (code, label) in enumerate(labels.code_items("outcome")):
+            button = QRadioButton(label)
+            button.setProperty("code", code)
+            self.outcomes.addButton(button, number)
+            outcome_row.addWidget(button)
+            if code == (v.get("outcome") or "met"):
+                button.setChecked(True)
+        outcome_row.addStretch(1)
+        form.addRow(self.tr("Outcome"), outcome_row)
+
+        self.visited_at = QDateTimeEdit(to_qdatetime(v.get("visited_at")))
+        self.visited_at.setTimeZone(SHANGHAI_TZ)
+        self.visited_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.visited_at.setCalendarPopup(True)
+        self.visited_at.setMaximumDateTime(to_qdatetime(None).addSecs(60))
+        self._time_touched = visit is not None
+        self.visited_at.dateTimeChanged.connect(self._touch_time)
+        form.addRow(self.tr("Visit time"), self.visited_at)
+
+        self.people: dict[str, QCheckBox] = {}
+        people_box = QWidget()
+        people_flow = FlowLayout(people_box)
+        met = set(v.get("people_met") or [])
+        for resident in household.get("residents", []):
+            if resident.get("present") is False and resident["id"] not in met:
+                continue
+            relation = labels.code_label("relation", resident.get("relation"))
+            text = f"{resident['name']}（{relation}）" if relation else resident["name"]
+            box = QCheckBox(text)
+            box.setChecked(resident["id"] in met)
+            people_flow.addWidget(box)
+            self.people[resident["id"]] = box
+        if not self.people:
+            people_flow.addWidget(QLabel(self.tr("No residents recorded")))
+        form.addRow(self.tr("People met"), people_box)
+
+        self.notes = QPlainTextEdit(v.get("notes") or "")
+        self.notes.setPlaceholderText(self.tr("What you saw and heard; what the family needs"))
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMinimumHeight(90)
+        form.addRow(self.tr("Notes"), self.notes)
+        self.follow_up = QCheckBox(self.tr("Needs follow-up"))
+        self.follow_up.setChecked(bool(v.get("follow_up")))
+        form.addRow("", self.follow_up)
+        self.photos = PhotoStrip(self)
+        if visit is not None:
+            self.photos.show_attachments(queries.attachments_of(ctx.store, visit["id"]), ctx.blobs)
+        form.addRow(self.tr("Photos"), self.photos)
+        layout.addLayout(form)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText(self.tr("Save (Ctrl+Enter)"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.accept)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, self.accept)
+        self.notes.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _touch_time(self) -> None:
+        self._time_touched = True
+
+    def outcome(self) -> str:
+        button = self.outcomes.checkedButton()
+        return str(button.property("code")) if button is not None else "met"
+
+    def people_met(self) -> list[str]:
+        return [rid for rid, box in self.people.items() if box.isChecked()]
+
+    def accept(self) -> None:
+        store = self.ctx.store
+        values: dict[str, Any] = {
+            "outcome": self.outcome(),
+            "people_met": self.people_met(),
+            "notes": self.notes.toPlainText().strip() or None,
+            "follow_up": self.follow_up.isChecked(),
+        }
+        visited_at = from_qdatetime(self.visited_at.dateTime()) if self._time_touched else None
+        try:
+            if self.visit is None:
+                self.saved = ops.log_visit(
+                    store, self.household["id"], visited_at=visited_at, **values
+                )
+            else:
+                if visited_at and visited_at != self.visit.get("visited_at"):
+                    values["visited_at"] = visited_at
+                changes = {k: val for k, val in values.items() if val != self.visit.get(k)}
+                if not changes and self.visit.get("review_status") == "returned":
+                    # An unchanged edit is no edit: it would not go back for review.
+                    self.ctx.tasks.message(
+                        self.tr("Change the visit as the supervisor asked, then save."), self
+                    )
+                    return
+                self.saved = ops.edit_visit(store, self.visit["id"], **changes) if changes else None
+            visit_id = (self.saved or self.visit or {})["id"]
+            self.photos.attach_to(store, self.ctx.blobs, "visits", visit_id)
+        except ProtocolError as exc:
+            self.ctx.tasks.show_error(exc, self)
+            return
+        self.ctx.tasks.notify_changed()
+        super().accept()

@@ -1,0 +1,216 @@
+"""Screenshots of the main screens in Chinese, on the demo data, taken offscreen.
+
+    python resources/screenshots/take.py [OUTPUT_DIR]
+
+Needs a CJK font (Debian: fonts-noto-cjk). Starts the demo sync service, logs in as the demo
+worker, makes one conflict and one returned visit through a supervisor's laptop, then grabs
+each screen to a PNG (default: this folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from gridworker.domain import operations as ops  # noqa: E402
+from gridworker.domain import queries  # noqa: E402
+from gridworker.session import login  # noqa: E402
+from gridworker.ui import i18n  # noqa: E402
+from gridworker.ui.context import AppContext, AppSettings  # noqa: E402
+from gridworker.ui.demo import DemoService  # noqa: E402
+from gridworker.ui.login import LoginDialog  # noqa: E402
+from gridworker.ui.main_window import CONFLICTS, DUE, ISSUES, MainWindow  # noqa: E402
+from gridworker.ui.resident_dialog import ResidentDialog  # noqa: E402
+from gridworker.ui.settings_dialog import SettingsDialog  # noqa: E402
+from gridworker.ui.style import apply_style  # noqa: E402
+from gridworker.ui.tasks import Tasks  # noqa: E402
+from sync.server.seed import DEMO_PASSWORD  # noqa: E402
+
+
+def settle(app: QApplication, rounds: int = 5) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def save(app: QApplication, widget: QWidget, out: Path, name: str) -> None:
+    widget.show()
+    widget.raise_()
+    settle(app)
+    widget.grab().save(str(out / f"{name}.png"))
+    print(f"wrote {out / name}.png  {widget.width()}x{widget.height()}")
+
+
+def sample_photo(path: Path, caption: str) -> Path:
+    image = QImage(640, 480, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    gradient = QLinearGradient(0, 0, 640, 480)
+    gradient.setColorAt(0, QColor("#90a4ae"))
+    gradient.setColorAt(1, QColor("#37474f"))
+    painter.fillRect(image.rect(), gradient)
+    painter.setBrush(QColor("#263238"))
+    painter.setPen(QColor("#eceff1"))
+    painter.drawEllipse(220, 140, 200, 200)
+    font = QFont()
+    font.setFamilies(["Noto Sans CJK SC"])
+    font.setPointSize(40)
+    painter.setFont(font)
+    painter.drawText(
+        image.rect(), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter, caption
+    )
+    painter.end()
+    image.save(str(path))
+    return path
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="gridworker-shots-"))
+    app = QApplication(["gridworker"])
+    i18n.install(app, i18n.CHINESE)
+    apply_style(app)
+    settings = AppSettings(QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat))
+    demo = DemoService(tmp / "demo")
+    demo.start()
+    worker = demo.log_in("worker")
+    supervisor = login(tmp / "supervisor", demo.url, "demo-supervisor", DEMO_PASSWORD)
+    try:
+        worker.syncer.sync()
+        supervisor.syncer.sync()
+        stage(worker, supervisor)
+        return shoot(app, worker, settings, demo, out, tmp)
+    finally:
+        supervisor.close()
+        worker.close()
+        demo.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def stage(worker, supervisor) -> None:
+    """One conflict and one returned visit, the way they happen in the field."""
+    store = worker.store
+    households = queries.search_households(store, "朐阳", limit=5)
+    target = households[1]
+    ops.update_household(supervisor.store, target["id"], phone="13905181234")
+    supervisor.syncer.sync()
+    ops.update_household(store, target["id"], phone="13805187788")
+    pending = [
+        v for h in households[:3] for v in queries.household_detail(store, h["id"])["visits"]
+    ]
+    worker.syncer.sync()
+    supervisor.syncer.sync()
+    for visit in pending[:1]:
+        ops.review_visit(supervisor.store, visit["id"], False, "请补充老人近期身体状况和用药情况")
+    supervisor.syncer.sync()
+    worker.syncer.sync()
+
+
+def shoot(app, worker, settings, demo, out: Path, tmp: Path) -> int:
+    tasks = Tasks()
+    settings.server_url = demo.url
+    settings.username = "demo-worker"
+    login_dialog = LoginDialog(tasks, settings, tmp / "nowhere")
+    login_dialog.password.setText(DEMO_PASSWORD)
+    save(app, login_dialog, out, "login")
+    login_dialog.close()
+
+    ctx = AppContext(worker, settings, tasks, demo.data_dir, demo=True)
+    window = MainWindow(ctx)
+    window.resize(1280, 800)
+    window.show()
+    settle(app)
+    key = next(
+        h
+        for h in queries.due_today(worker.store)
+        if len(queries.household_detail(worker.store, h["id"])["residents"]) >= 3
+    )
+    window.open_household(key["id"])
+    settle(app)
+    save(app, window, out, "households")
+
+    window.households.search.setText("zs")
+    window.households.run_search()
+    settle(app)
+    save(app, window, out, "search-zs")
+    window.households.search.clear()
+    window.households.run_search()
+    window.open_household(key["id"])
+
+    window.households.detail.tabs.setCurrentIndex(1)
+    save(app, window, out, "household-visits")
+    window.households.detail.tabs.setCurrentIndex(0)
+
+    dialog = window.log_visit()
+    assert dialog is not None
+    for box in list(dialog.people.values())[:2]:
+        box.setChecked(True)
+    dialog.notes.setPlainText("老人精神状态良好，反映楼道灯不亮，已记录并上报。")
+    dialog.follow_up.setChecked(True)
+    dialog.photos.add_files([sample_photo(tmp / "door.png", "入户走访")])
+    save(app, dialog, out, "visit-dialog")
+    dialog.reject()
+
+    returned = next(
+        (
+            v
+            for h in queries.search_households(worker.store, "朐阳", limit=5)
+            for v in queries.household_detail(worker.store, h["id"])["visits"]
+            if v.get("review_status") == "returned"
+        ),
+        None,
+    )
+    if returned is not None:
+        dialog = window.edit_visit(returned)
+        assert dialog is not None
+        save(app, dialog, out, "returned-visit")
+        dialog.reject()
+
+    issue = window.raise_issue()
+    issue.category.setCurrentIndex(issue.category.findData("facilities"))
+    issue.subcategory.setCurrentIndex(issue.subcategory.findData("street_light"))
+    issue.title.setText("3号楼1单元楼道灯损坏")
+    issue.description.setPlainText("楼道声控灯不亮已一周，老人夜间上下楼不便。")
+    issue.has_due.setChecked(True)
+    issue.photos.add_files([sample_photo(tmp / "light.png", "楼道灯")])
+    save(app, issue, out, "issue-dialog")
+    issue.reject()
+
+    resident = ResidentDialog(ctx, key["id"], parent=window)
+    resident.name.setText("张三")
+    resident.id_number.setText("32070519500101001X")
+    resident.fields.fields["id_number"].check()
+    resident.phone.setText("1380013800")
+    resident.fields.fields["phone"].check()
+    save(app, resident, out, "resident-invalid")
+    resident.reject()
+
+    window.tabs.setCurrentIndex(DUE)
+    save(app, window, out, "due-today")
+    window.tabs.setCurrentIndex(ISSUES)
+    settle(app)
+    save(app, window, out, "issues")
+    window.tabs.setCurrentIndex(CONFLICTS)
+    save(app, window, out, "conflicts")
+
+    settings_dialog = SettingsDialog(settings, window)
+    save(app, settings_dialog, out, "settings")
+    settings_dialog.reject()
+    window.sync.stop()
+    tasks.wait()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

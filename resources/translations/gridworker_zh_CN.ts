@@ -1,0 +1,1861 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>Banner</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>CheckedField</name>
+    <message>
+        <source>%1 is required</source>
+        <translation>请填写%1</translation>
+    </message>
+</context>
+<context>
+    <name>Codes</name>
+    <message>
+        <source>Resident</source>
+        <comment>kind</comment>
+        <translation>常住</translation>
+    </message>
+    <message>
+        <source>Rental</source>
+        <comment>kind</comment>
+        <translation>出租</translation>
+    </message>
+    <message>
+        <source>Vacant</source>
+        <comment>kind</comment>
+        <translation>空置</translation>
+    </message>
+    <message>
+        <source>Shop</source>
+        <comment>kind</comment>
+        <translation>商户</translation>
+    </message>
+    <message>
+        <source>Elderly living alone</source>
+        <comment>tag</comment>
+        <translation>独居老人</translation>
+    </message>
+    <message>
+        <source>Empty-nest elderly</source>
+        <comment>tag</comment>
+        <translation>空巢老人</translation>
+    </message>
+    <message>
+        <source>Subsistence allowance</source>
+        <comment>tag</comment>
+        <translation>低保</translation>
+    </message>
+    <message>
+        <source>Disability</source>
+        <comment>tag</comment>
+        <translation>残疾</translation>
+    </message>
+    <message>
+        <source>Veteran</source>
+        <comment>tag</comment>
+        <translation>退役军人</translation>
+    </message>
+    <message>
+        <source>Party member</source>
+        <comment>tag</comment>
+        <translation>党员</translation>
+    </message>
+    <message>
+        <source>Key attention</source>
+        <comment>tag</comment>
+        <translation>重点关注</translation>
+    </message>
+    <message>
+        <source>Left-behind child</source>
+        <comment>tag</comment>
+        <translation>留守儿童</translation>
+    </message>
+    <message>
+        <source>Rental</source>
+        <comment>tag</comment>
+        <translation>出租</translation>
+    </message>
+    <message>
+        <source>Pregnant or postpartum</source>
+        <comment>tag</comment>
+        <translation>孕产妇</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <comment>gender</comment>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <comment>gender</comment>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>Head of household</source>
+        <comment>relation</comment>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>Spouse</source>
+        <comment>relation</comment>
+        <translation>配偶</translation>
+    </message>
+    <message>
+        <source>Child</source>
+        <comment>relation</comment>
+        <translation>子女</translation>
+    </message>
+    <message>
+        <source>Parent</source>
+        <comment>relation</comment>
+        <translation>父母</translation>
+    </message>
+    <message>
+        <source>Grandchild</source>
+        <comment>relation</comment>
+        <translation>孙子女</translation>
+    </message>
+    <message>
+        <source>Sibling</source>
+        <comment>relation</comment>
+        <translation>兄弟姐妹</translation>
+    </message>
+    <message>
+        <source>Tenant</source>
+        <comment>relation</comment>
+        <translation>租户</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <comment>relation</comment>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Met</source>
+        <comment>outcome</comment>
+        <translation>见面</translation>
+    </message>
+    <message>
+        <source>Not at home</source>
+        <comment>outcome</comment>
+        <translation>不在家</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <comment>outcome</comment>
+        <translation>拒访</translation>
+    </message>
+    <message>
+        <source>By phone</source>
+        <comment>outcome</comment>
+        <translation>电话走访</translation>
+    </message>
+    <message>
+        <source>Pending review</source>
+        <comment>review</comment>
+        <translation>待审核</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <comment>review</comment>
+        <translation>已通过</translation>
+    </message>
+    <message>
+        <source>Returned</source>
+        <comment>review</comment>
+        <translation>已退回</translation>
+    </message>
+    <message>
+        <source>Public facilities</source>
+        <comment>category</comment>
+        <translation>公用设施</translation>
+    </message>
+    <message>
+        <source>Roads and traffic</source>
+        <comment>category</comment>
+        <translation>道路交通</translation>
+    </message>
+    <message>
+        <source>City appearance</source>
+        <comment>category</comment>
+        <translation>市容环境</translation>
+    </message>
+    <message>
+        <source>Parks and greenery</source>
+        <comment>category</comment>
+        <translation>园林绿化</translation>
+    </message>
+    <message>
+        <source>Housing and land</source>
+        <comment>category</comment>
+        <translation>房屋土地</translation>
+    </message>
+    <message>
+        <source>Safety hazard</source>
+        <comment>category</comment>
+        <translation>安全隐患</translation>
+    </message>
+    <message>
+        <source>Flood control</source>
+        <comment>category</comment>
+        <translation>防汛</translation>
+    </message>
+    <message>
+        <source>Dispute</source>
+        <comment>category</comment>
+        <translation>矛盾纠纷</translation>
+    </message>
+    <message>
+        <source>Public order</source>
+        <comment>category</comment>
+        <translation>治安</translation>
+    </message>
+    <message>
+        <source>Livelihood services</source>
+        <comment>category</comment>
+        <translation>民生服务</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <comment>category</comment>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <comment>priority</comment>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <comment>priority</comment>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <comment>status</comment>
+        <translation>待处理</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <comment>status</comment>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>Escalated</source>
+        <comment>status</comment>
+        <translation>已上报</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <comment>status</comment>
+        <translation>已解决</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <comment>status</comment>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <source>Grid worker</source>
+        <comment>role</comment>
+        <translation>网格员</translation>
+    </message>
+    <message>
+        <source>Grid supervisor</source>
+        <comment>role</comment>
+        <translation>网格长</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <comment>role</comment>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>Issue</source>
+        <comment>owner</comment>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <comment>owner</comment>
+        <translation>走访记录</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <comment>owner</comment>
+        <translation>住户</translation>
+    </message>
+    <message>
+        <source>Resident</source>
+        <comment>owner</comment>
+        <translation>居民</translation>
+    </message>
+    <message>
+        <source>Manhole cover</source>
+        <comment>sub.facilities</comment>
+        <translation>井盖</translation>
+    </message>
+    <message>
+        <source>Street light</source>
+        <comment>sub.facilities</comment>
+        <translation>路灯</translation>
+    </message>
+    <message>
+        <source>Water supply</source>
+        <comment>sub.facilities</comment>
+        <translation>供水设施</translation>
+    </message>
+    <message>
+        <source>Drainage</source>
+        <comment>sub.facilities</comment>
+        <translation>排水设施</translation>
+    </message>
+    <message>
+        <source>Power supply</source>
+        <comment>sub.facilities</comment>
+        <translation>电力设施</translation>
+    </message>
+    <message>
+        <source>Gas supply</source>
+        <comment>sub.facilities</comment>
+        <translation>燃气设施</translation>
+    </message>
+    <message>
+        <source>Fitness equipment</source>
+        <comment>sub.facilities</comment>
+        <translation>健身器材</translation>
+    </message>
+    <message>
+        <source>Damaged road</source>
+        <comment>sub.roads</comment>
+        <translation>道路破损</translation>
+    </message>
+    <message>
+        <source>Illegal parking</source>
+        <comment>sub.roads</comment>
+        <translation>乱停车</translation>
+    </message>
+    <message>
+        <source>Traffic sign</source>
+        <comment>sub.roads</comment>
+        <translation>交通标志</translation>
+    </message>
+    <message>
+        <source>Piled-up garbage</source>
+        <comment>sub.environment</comment>
+        <translation>垃圾堆放</translation>
+    </message>
+    <message>
+        <source>Illegal advertising</source>
+        <comment>sub.environment</comment>
+        <translation>小广告</translation>
+    </message>
+    <message>
+        <source>Street vending</source>
+        <comment>sub.environment</comment>
+        <translation>占道经营</translation>
+    </message>
+    <message>
+        <source>Sewage overflow</source>
+        <comment>sub.environment</comment>
+        <translation>污水外溢</translation>
+    </message>
+    <message>
+        <source>Noise</source>
+        <comment>sub.environment</comment>
+        <translation>噪声扰民</translation>
+    </message>
+    <message>
+        <source>Fallen tree</source>
+        <comment>sub.greenery</comment>
+        <translation>树木倒伏</translation>
+    </message>
+    <message>
+        <source>Damaged green space</source>
+        <comment>sub.greenery</comment>
+        <translation>绿地损坏</translation>
+    </message>
+    <message>
+        <source>Overgrown branches</source>
+        <comment>sub.greenery</comment>
+        <translation>树枝遮挡</translation>
+    </message>
+    <message>
+        <source>Illegal construction</source>
+        <comment>sub.housing</comment>
+        <translation>违章搭建</translation>
+    </message>
+    <message>
+        <source>Dangerous building</source>
+        <comment>sub.housing</comment>
+        <translation>危房</translation>
+    </message>
+    <message>
+        <source>Leaking building</source>
+        <comment>sub.housing</comment>
+        <translation>房屋渗漏</translation>
+    </message>
+    <message>
+        <source>Fire hazard</source>
+        <comment>sub.safety_hazard</comment>
+        <translation>消防隐患</translation>
+    </message>
+    <message>
+        <source>Unsafe e-bike charging</source>
+        <comment>sub.safety_hazard</comment>
+        <translation>电动车违规充电</translation>
+    </message>
+    <message>
+        <source>Blocked fire exit</source>
+        <comment>sub.safety_hazard</comment>
+        <translation>消防通道堵塞</translation>
+    </message>
+    <message>
+        <source>Falling objects</source>
+        <comment>sub.safety_hazard</comment>
+        <translation>高空坠物</translation>
+    </message>
+    <message>
+        <source>Sandbags</source>
+        <comment>sub.flood</comment>
+        <translation>防汛沙袋</translation>
+    </message>
+    <message>
+        <source>Waterlogging</source>
+        <comment>sub.flood</comment>
+        <translation>积水</translation>
+    </message>
+    <message>
+        <source>Blocked storm drain</source>
+        <comment>sub.flood</comment>
+        <translation>雨水口堵塞</translation>
+    </message>
+    <message>
+        <source>Neighbour dispute</source>
+        <comment>sub.dispute</comment>
+        <translation>邻里纠纷</translation>
+    </message>
+    <message>
+        <source>Family dispute</source>
+        <comment>sub.dispute</comment>
+        <translation>家庭纠纷</translation>
+    </message>
+    <message>
+        <source>Property management dispute</source>
+        <comment>sub.dispute</comment>
+        <translation>物业纠纷</translation>
+    </message>
+    <message>
+        <source>Unpaid wages</source>
+        <comment>sub.dispute</comment>
+        <translation>欠薪</translation>
+    </message>
+    <message>
+        <source>Suspicious person</source>
+        <comment>sub.public_order</comment>
+        <translation>可疑人员</translation>
+    </message>
+    <message>
+        <source>Theft</source>
+        <comment>sub.public_order</comment>
+        <translation>盗窃</translation>
+    </message>
+    <message>
+        <source>Telecom fraud</source>
+        <comment>sub.public_order</comment>
+        <translation>电信诈骗</translation>
+    </message>
+    <message>
+        <source>Subsidy application</source>
+        <comment>sub.livelihood</comment>
+        <translation>补贴申领</translation>
+    </message>
+    <message>
+        <source>Elderly care</source>
+        <comment>sub.livelihood</comment>
+        <translation>养老服务</translation>
+    </message>
+    <message>
+        <source>Medical difficulty</source>
+        <comment>sub.livelihood</comment>
+        <translation>就医困难</translation>
+    </message>
+    <message>
+        <source>Employment help</source>
+        <comment>sub.livelihood</comment>
+        <translation>就业帮扶</translation>
+    </message>
+    <message>
+        <source>Certificate request</source>
+        <comment>sub.livelihood</comment>
+        <translation>证明开具</translation>
+    </message>
+</context>
+<context>
+    <name>CommentDialog</name>
+    <message>
+        <source>What was done, who was contacted, what comes next</source>
+        <translation>做了什么、联系了谁、下一步怎么办</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Comment (required)</source>
+        <translation>处置说明（必填）</translation>
+    </message>
+</context>
+<context>
+    <name>ConflictsPage</name>
+    <message>
+        <source>Conflicts</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <source>You and a colleague changed the same field before either of you synced. The value that arrived last is in effect; choose which one to keep.</source>
+        <translation>您和同事在同步前修改了同一项内容。目前生效的是后到达服务器的值，请选择保留哪一个。</translation>
+    </message>
+    <message>
+        <source>Refused by the server</source>
+        <translation>被服务器拒绝的修改</translation>
+    </message>
+    <message>
+        <source>These changes were not applied (nothing was lost: they are kept here). Ask your supervisor if a change belongs to a household that moved to another grid.</source>
+        <translation>这些修改没有生效（数据没有丢失，都保留在这里）。如果涉及已迁往其他网格的住户，请联系网格长处理。</translation>
+    </message>
+    <message>
+        <source>Keep mine</source>
+        <translation>保留我的</translation>
+    </message>
+    <message>
+        <source>Keep theirs</source>
+        <translation>保留对方的</translation>
+    </message>
+</context>
+<context>
+    <name>DuePage</name>
+    <message>
+        <source>Log a visit (Ctrl+N)</source>
+        <translation>记录走访 (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Show the household (Enter)</source>
+        <translation>查看住户 (Enter)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n household(s) due for a visit</source>
+        <translation>
+            <numerusform>共 %n 户待走访</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n of them key attention</source>
+        <translation>
+            <numerusform>，其中重点关注 %n 户</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Entities</name>
+    <message>
+        <source>Household</source>
+        <translation>住户</translation>
+    </message>
+    <message>
+        <source>Resident</source>
+        <translation>居民</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>走访记录</translation>
+    </message>
+    <message>
+        <source>Issue</source>
+        <translation>民情事项</translation>
+    </message>
+    <message>
+        <source>Issue update</source>
+        <translation>处置记录</translation>
+    </message>
+    <message>
+        <source>Attachment</source>
+        <translation>附件</translation>
+    </message>
+</context>
+<context>
+    <name>Fields</name>
+    <message>
+        <source>Grid</source>
+        <comment>households</comment>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <comment>households</comment>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Building</source>
+        <comment>households</comment>
+        <translation>楼栋</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <comment>households</comment>
+        <translation>单元</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <comment>households</comment>
+        <translation>室</translation>
+    </message>
+    <message>
+        <source>Head of household</source>
+        <comment>households</comment>
+        <translation>户主姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <comment>households</comment>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <source>Household type</source>
+        <comment>households</comment>
+        <translation>户类型</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <comment>households</comment>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Visit interval (days)</source>
+        <comment>households</comment>
+        <translation>走访周期（天）</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <comment>households</comment>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <comment>residents</comment>
+        <translation>所属住户</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <comment>residents</comment>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <comment>residents</comment>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <comment>residents</comment>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <comment>residents</comment>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Relation to head</source>
+        <comment>residents</comment>
+        <translation>与户主关系</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <comment>residents</comment>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <comment>residents</comment>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Living here</source>
+        <comment>residents</comment>
+        <translation>在住</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <comment>residents</comment>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <comment>visits</comment>
+        <translation>所属住户</translation>
+    </message>
+    <message>
+        <source>Visit time</source>
+        <comment>visits</comment>
+        <translation>走访时间</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <comment>visits</comment>
+        <translation>走访结果</translation>
+    </message>
+    <message>
+        <source>Grid worker</source>
+        <comment>visits</comment>
+        <translation>网格员</translation>
+    </message>
+    <message>
+        <source>People met</source>
+        <comment>visits</comment>
+        <translation>见到的人员</translation>
+    </message>
+    <message>
+        <source>Visit notes</source>
+        <comment>visits</comment>
+        <translation>走访情况</translation>
+    </message>
+    <message>
+        <source>Needs follow-up</source>
+        <comment>visits</comment>
+        <translation>需跟进</translation>
+    </message>
+    <message>
+        <source>Review status</source>
+        <comment>visits</comment>
+        <translation>审核状态</translation>
+    </message>
+    <message>
+        <source>Review comment</source>
+        <comment>visits</comment>
+        <translation>审核意见</translation>
+    </message>
+    <message>
+        <source>Reviewed by</source>
+        <comment>visits</comment>
+        <translation>审核人</translation>
+    </message>
+    <message>
+        <source>Reviewed at</source>
+        <comment>visits</comment>
+        <translation>审核时间</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <comment>issues</comment>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <comment>issues</comment>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <comment>issues</comment>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <comment>issues</comment>
+        <translation>关联住户</translation>
+    </message>
+    <message>
+        <source>Subcategory</source>
+        <comment>issues</comment>
+        <translation>子类</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <comment>issues</comment>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <comment>issues</comment>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <comment>issues</comment>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <comment>issues</comment>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Due date</source>
+        <comment>issues</comment>
+        <translation>办理期限</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <comment>issues</comment>
+        <translation>承办人</translation>
+    </message>
+    <message>
+        <source>12345 ticket number</source>
+        <comment>issues</comment>
+        <translation>12345 工单号</translation>
+    </message>
+    <message>
+        <source>Issue</source>
+        <comment>issue_updates</comment>
+        <translation>所属事项</translation>
+    </message>
+    <message>
+        <source>Previous status</source>
+        <comment>issue_updates</comment>
+        <translation>原状态</translation>
+    </message>
+    <message>
+        <source>New status</source>
+        <comment>issue_updates</comment>
+        <translation>新状态</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <comment>issue_updates</comment>
+        <translation>处置说明</translation>
+    </message>
+    <message>
+        <source>Handled by</source>
+        <comment>issue_updates</comment>
+        <translation>处置人</translation>
+    </message>
+    <message>
+        <source>Handled at</source>
+        <comment>issue_updates</comment>
+        <translation>处置时间</translation>
+    </message>
+    <message>
+        <source>File digest</source>
+        <comment>attachments</comment>
+        <translation>文件摘要</translation>
+    </message>
+    <message>
+        <source>Belongs to</source>
+        <comment>attachments</comment>
+        <translation>所属类型</translation>
+    </message>
+    <message>
+        <source>Owner record</source>
+        <comment>attachments</comment>
+        <translation>所属记录</translation>
+    </message>
+    <message>
+        <source>File name</source>
+        <comment>attachments</comment>
+        <translation>文件名</translation>
+    </message>
+    <message>
+        <source>File type</source>
+        <comment>attachments</comment>
+        <translation>文件类型</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <comment>attachments</comment>
+        <translation>大小</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdDetail</name>
+    <message>
+        <source>Choose a household on the left.</source>
+        <translation>请在左侧选择一户。</translation>
+    </message>
+    <message>
+        <source>Head of household</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>户类型</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Visit every</source>
+        <translation>走访周期</translation>
+    </message>
+    <message>
+        <source>Last visit</source>
+        <translation>上次走访</translation>
+    </message>
+    <message>
+        <source>Log a visit (Ctrl+N)</source>
+        <translation>记录走访 (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Raise an issue (Ctrl+I)</source>
+        <translation>上报事项 (Ctrl+I)</translation>
+    </message>
+    <message>
+        <source>Add resident</source>
+        <translation>添加居民</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Mark moved out</source>
+        <translation>标记迁出</translation>
+    </message>
+    <message>
+        <source>Mark deceased</source>
+        <translation>标记已故</translation>
+    </message>
+    <message>
+        <source>Open visit</source>
+        <translation>查看/修改走访</translation>
+    </message>
+    <message>
+        <source>%1 days</source>
+        <translation>%1 天</translation>
+    </message>
+    <message>
+        <source>never visited</source>
+        <translation>从未走访</translation>
+    </message>
+    <message>
+        <source>due now</source>
+        <translation>已到期待访</translation>
+    </message>
+    <message>
+        <source>next by %1</source>
+        <translation>下次 %1 前</translation>
+    </message>
+    <message>
+        <source>Residents (%1)</source>
+        <translation>居民（%1）</translation>
+    </message>
+    <message>
+        <source>Visits (%1)</source>
+        <translation>走访记录（%1）</translation>
+    </message>
+    <message>
+        <source>Issues (%1)</source>
+        <translation>事项（%1）</translation>
+    </message>
+    <message>
+        <source>Mark %1 as moved out? The record stays in the ledger.</source>
+        <translation>将 %1 标记为迁出？记录仍保留在台账中。</translation>
+    </message>
+    <message>
+        <source>Mark %1 as deceased? The record stays in the ledger.</source>
+        <translation>将 %1 标记为已故？记录仍保留在台账中。</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdTableModel</name>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Head of household</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Last visit</source>
+        <translation>上次走访</translation>
+    </message>
+    <message>
+        <source>Next visit</source>
+        <translation>下次走访</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>待访</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdsPage</name>
+    <message>
+        <source>Search by name, address, phone or pinyin initials (Ctrl+F)</source>
+        <translation>搜索姓名、地址、电话或拼音首字母 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Due first</source>
+        <translation>待访优先</translation>
+    </message>
+    <message>
+        <source>Due only</source>
+        <translation>只看待访</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n household(s)</source>
+        <translation>
+            <numerusform>共 %n 户</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>IssueDialog</name>
+    <message>
+        <source>Raise an issue</source>
+        <translation>上报事项</translation>
+    </message>
+    <message>
+        <source>&amp;Grid</source>
+        <translation>网格(&amp;G)</translation>
+    </message>
+    <message>
+        <source>&amp;Category</source>
+        <translation>类别(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Short and concrete, e.g. the manhole cover under building 68 is broken</source>
+        <translation>简短具体，例如：68号楼下井盖破损</translation>
+    </message>
+    <message>
+        <source>Only if the issue came in through the 12345 hotline</source>
+        <translation>仅当事项来自 12345 热线时填写</translation>
+    </message>
+    <message>
+        <source>&amp;Title</source>
+        <translation>标题(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Description</source>
+        <translation>描述(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Location</source>
+        <translation>位置(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Due by</source>
+        <translation>限期至</translation>
+    </message>
+    <message>
+        <source>Due date</source>
+        <translation>办理期限</translation>
+    </message>
+    <message>
+        <source>12345 ticket</source>
+        <translation>12345 工单号</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Raise (Ctrl+Enter)</source>
+        <translation>上报 (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>(no subcategory)</source>
+        <translation>（不选子类）</translation>
+    </message>
+</context>
+<context>
+    <name>IssuePanel</name>
+    <message>
+        <source>Choose an issue.</source>
+        <translation>请选择一个事项。</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Due date</source>
+        <translation>办理期限</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>12345 ticket</source>
+        <translation>12345 工单号</translation>
+    </message>
+    <message>
+        <source>Open the household</source>
+        <translation>查看关联住户</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>处置记录</translation>
+    </message>
+    <message>
+        <source>Add a comment</source>
+        <translation>添加处置说明</translation>
+    </message>
+    <message>
+        <source>Reopen</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <source>Start handling</source>
+        <translation>开始处理</translation>
+    </message>
+    <message>
+        <source>Escalate</source>
+        <translation>上报上级</translation>
+    </message>
+    <message>
+        <source>Mark resolved</source>
+        <translation>标记已解决</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>办结</translation>
+    </message>
+</context>
+<context>
+    <name>IssuesPage</name>
+    <message>
+        <source>Not finished</source>
+        <translation>未办结</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Only mine</source>
+        <translation>只看我的</translation>
+    </message>
+    <message>
+        <source>Raise an issue (Ctrl+I)</source>
+        <translation>上报事项 (Ctrl+I)</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n issue(s)</source>
+        <translation>
+            <numerusform>共 %n 件</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Launcher</name>
+    <message>
+        <source>Starting the demo sync service…</source>
+        <translation>正在启动演示同步服务…</translation>
+    </message>
+    <message>
+        <source>Gridworker demo</source>
+        <translation>网格员工作台演示</translation>
+    </message>
+    <message>
+        <source>The demo could not start. The details were written to the log file.</source>
+        <translation>演示无法启动，详细信息已写入日志文件。</translation>
+    </message>
+    <message>
+        <source>Logged in online.</source>
+        <translation>已联网登录。</translation>
+    </message>
+    <message>
+        <source>Offline: unlocked with this laptop's data. Syncing when the network returns.</source>
+        <translation>离线模式：已用本机数据解锁，网络恢复后自动同步。</translation>
+    </message>
+</context>
+<context>
+    <name>Lists</name>
+    <message>
+        <source>(deleted)</source>
+        <translation>（已删除）</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>我的值</translation>
+    </message>
+    <message>
+        <source>Theirs</source>
+        <translation>对方的值</translation>
+    </message>
+    <message>
+        <source>Before both</source>
+        <translation>修改前</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>保留哪一方</translation>
+    </message>
+    <message>
+        <source>Whose</source>
+        <translation>提交人</translation>
+    </message>
+    <message>
+        <source>This laptop</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Never visited</source>
+        <translation>从未走访</translation>
+    </message>
+    <message>
+        <source>Since %1</source>
+        <translation>%1 起</translation>
+    </message>
+    <message>
+        <source>Attention</source>
+        <translation>关注</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>重点</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Head of household</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Last visit</source>
+        <translation>上次走访</translation>
+    </message>
+    <message>
+        <source>Due since</source>
+        <translation>到期</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Relation</source>
+        <translation>与户主关系</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Born</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Living here</source>
+        <translation>在住</translation>
+    </message>
+    <message>
+        <source>Away</source>
+        <translation>外出</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>走访结果</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>审核</translation>
+    </message>
+    <message>
+        <source>Follow-up</source>
+        <translation>需跟进</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>情况</translation>
+    </message>
+    <message>
+        <source>Returned: %1</source>
+        <translation>已退回：%1</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>处置说明</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>状态变化</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Gridworker — log in</source>
+        <translation>网格员工作台 — 登录</translation>
+    </message>
+    <message>
+        <source>After one online login, the same password also opens this laptop's data without a network.</source>
+        <translation>联网登录一次后，没有网络时也可以用同一密码打开本机数据。</translation>
+    </message>
+    <message>
+        <source>&amp;Server</source>
+        <translation>服务器(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;User name</source>
+        <translation>用户名(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Password</source>
+        <translation>密码(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Grid worker's desk</source>
+        <translation>网格员工作台</translation>
+    </message>
+    <message>
+        <source>Your login has expired. Log in again to keep syncing.</source>
+        <translation>登录已过期，请重新登录以继续同步。</translation>
+    </message>
+    <message>
+        <source>Enter the server, your user name and your password.</source>
+        <translation>请填写服务器地址、用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Logging in…</source>
+        <translation>正在登录…</translation>
+    </message>
+    <message>
+        <source>Logged in online.</source>
+        <translation>已联网登录。</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached: unlocked offline with this laptop's data. Your work will be synced when the network returns.</source>
+        <translation>无法连接服务器：已离线解锁本机数据。网络恢复后会自动同步您的工作。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Log a visit</source>
+        <translation>记录走访</translation>
+    </message>
+    <message>
+        <source>Raise an issue</source>
+        <translation>上报事项</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Find a household</source>
+        <translation>查找住户</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <source>Log in again…</source>
+        <translation>重新登录…</translation>
+    </message>
+    <message>
+        <source>Open the log folder</source>
+        <translation>打开日志文件夹</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Households</source>
+        <translation>住户</translation>
+    </message>
+    <message>
+        <source>Due today</source>
+        <translation>今日待访</translation>
+    </message>
+    <message>
+        <source>My issues</source>
+        <translation>我的事项</translation>
+    </message>
+    <message>
+        <source>Conflicts and refusals</source>
+        <translation>冲突与被拒</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Work</source>
+        <translation>工作(&amp;W)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n conflicting edit(s)</source>
+        <translation>
+            <numerusform>%n 处修改冲突</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) refused by the server</source>
+        <translation>
+            <numerusform>%n 条修改被服务器拒绝</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The last sync brought %1. Please have a look.</source>
+        <translation>最近一次同步发现%1，请查看处理。</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>查看</translation>
+    </message>
+    <message>
+        <source>Gridworker</source>
+        <translation>网格员工作台</translation>
+    </message>
+    <message>
+        <source> (demo)</source>
+        <translation>（演示）</translation>
+    </message>
+    <message>
+        <source>Due today (%1)</source>
+        <translation>今日待访（%1）</translation>
+    </message>
+    <message>
+        <source>My issues (%1)</source>
+        <translation>我的事项（%1）</translation>
+    </message>
+    <message>
+        <source>Conflicts (%1)</source>
+        <translation>冲突与被拒（%1）</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoStrip</name>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Add photos…</source>
+        <translation>添加照片…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>(not downloaded)</source>
+        <translation>（未下载）</translation>
+    </message>
+    <message>
+        <source>This photo is on the server; it is not on this laptop.</source>
+        <translation>照片在服务器上，本机尚未下载。</translation>
+    </message>
+    <message>
+        <source>Choose photos</source>
+        <translation>选择照片</translation>
+    </message>
+    <message>
+        <source>Images (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.heic);;All files (*)</source>
+        <translation>图片 (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.heic);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>A photo may be at most 20 MB. Not added: %1</source>
+        <translation>单张照片不能超过 20 MB。未添加：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ResidentDialog</name>
+    <message>
+        <source>Edit resident</source>
+        <translation>编辑居民信息</translation>
+    </message>
+    <message>
+        <source>Add resident</source>
+        <translation>添加居民</translation>
+    </message>
+    <message>
+        <source>(not recorded)</source>
+        <translation>（未填写）</translation>
+    </message>
+    <message>
+        <source>18 characters; a final X is allowed</source>
+        <translation>18 位，末位可以是 X</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>年-月-日，如 1950-01-01</translation>
+    </message>
+    <message>
+        <source>Mobile, or landline with area code</source>
+        <translation>手机号，或带区号的固定电话</translation>
+    </message>
+    <message>
+        <source>Living here (uncheck if away or moved out)</source>
+        <translation>在住（外出或迁出时取消勾选）</translation>
+    </message>
+    <message>
+        <source>&amp;Name</source>
+        <translation>姓名(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Relation to head</source>
+        <translation>与户主关系(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Gender</source>
+        <translation>性别(&amp;G)</translation>
+    </message>
+    <message>
+        <source>&amp;ID number</source>
+        <translation>身份证号(&amp;I)</translation>
+    </message>
+    <message>
+        <source>&amp;Date of birth</source>
+        <translation>出生日期(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Phone</source>
+        <translation>联系电话(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>N&amp;otes</source>
+        <translation>备注(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>System certificates</source>
+        <translation>使用系统证书</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>Simplified Chinese</source>
+        <translation>简体中文</translation>
+    </message>
+    <message>
+        <source>Same as the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>The server and CA bundle are used at the next login; the language after a restart.</source>
+        <translation>服务器地址和 CA 证书在下次登录时生效；语言在重新启动后生效。</translation>
+    </message>
+    <message>
+        <source>&amp;Server</source>
+        <translation>服务器(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;CA bundle</source>
+        <translation>CA 证书(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Sync &amp;every</source>
+        <translation>自动同步间隔(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>CA certificates</source>
+        <translation>CA 证书</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
+        <translation>证书 (*.pem *.crt *.cer);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>SyncIndicator</name>
+    <message>
+        <source>Locked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>Last sync %1</source>
+        <translation>上次同步 %1</translation>
+    </message>
+    <message>
+        <source>Never synced</source>
+        <translation>尚未同步</translation>
+    </message>
+    <message>
+        <source>Unsent: %1</source>
+        <translation>未上传 %1 条</translation>
+    </message>
+    <message>
+        <source>First download…</source>
+        <translation>首次下载…</translation>
+    </message>
+    <message>
+        <source>Downloaded %1 records</source>
+        <translation>已下载 %1 条</translation>
+    </message>
+</context>
+<context>
+    <name>Tasks</name>
+    <message>
+        <source>Something unexpected went wrong. The details were written to the log file.</source>
+        <translation>出现了意外错误，详细信息已写入日志文件。</translation>
+    </message>
+    <message>
+        <source>Gridworker</source>
+        <translation>网格员工作台</translation>
+    </message>
+</context>
+<context>
+    <name>Values</name>
+    <message>
+        <source>(empty)</source>
+        <translation>（空）</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+</context>
+<context>
+    <name>VisitDialog</name>
+    <message>
+        <source>Edit visit</source>
+        <translation>修改走访记录</translation>
+    </message>
+    <message>
+        <source>Log a visit</source>
+        <translation>记录走访</translation>
+    </message>
+    <message>
+        <source>Head of household: %1</source>
+        <translation>户主：%1</translation>
+    </message>
+    <message>
+        <source>Returned by the supervisor: %1
+Saving your changes sends it for review again.</source>
+        <translation>网格长退回意见：%1
+修改保存后将重新提交审核。</translation>
+    </message>
+    <message>
+        <source>(no comment)</source>
+        <translation>（无意见）</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>走访结果</translation>
+    </message>
+    <message>
+        <source>Visit time</source>
+        <translation>走访时间</translation>
+    </message>
+    <message>
+        <source>No residents recorded</source>
+        <translation>尚未登记居民</translation>
+    </message>
+    <message>
+        <source>People met</source>
+        <translation>见到的人员</translation>
+    </message>
+    <message>
+        <source>What you saw and heard; what the family needs</source>
+        <translation>看到和听到的情况，家庭有什么需要</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>走访情况</translation>
+    </message>
+    <message>
+        <source>Needs follow-up</source>
+        <translation>需要跟进</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Save (Ctrl+Enter)</source>
+        <translation>保存 (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Change the visit as the supervisor asked, then save.</source>
+        <translation>请按网格长的意见修改后再保存。</translation>
+    </message>
+</context>
+</TS>
