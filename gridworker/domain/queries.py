@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, literal_column, or_, select
 
 from sync.protocol.values import SHANGHAI
 
@@ -83,10 +83,15 @@ def household_ids(
     grid_id: str | None = None,
 ) -> list[str]:
     """The ids of every matching household, in list order (a lazy list fetches rows by id)."""
+    order = _order(sort)
+    if sort != "due":
+        # All matches are wanted: scanning the table and sorting beats walking the address
+        # index row by row (30 ms → 10 ms on 20,000 households); unary + hides the index.
+        order = [literal_column("+search_keys.address"), K.household_id]
     query = (
         select(K.household_id)
         .where(*_household_filter(store, text, list(tags), due_only, grid_id))
-        .order_by(*_order(sort))
+        .order_by(*order)
     )
     with store.read() as conn:
         return list(conn.execute(query).scalars())

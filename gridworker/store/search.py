@@ -16,7 +16,7 @@ from typing import Any
 # dictionaries (~55 MB and a slow import) are never needed.
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 
-from pypinyin import lazy_pinyin  # noqa: E402
+from pypinyin import lazy_pinyin
 from sqlalchemy import Connection, delete, func, insert, select
 
 from sync.protocol.values import SHANGHAI, fold_width, parse_time
