@@ -263,9 +263,10 @@ def bench_search(size: str, work: Path) -> dict[str, float]:
     times = []
     for _ in range(3):
         for term in terms:
+            # What the lazy list does per keystroke: every matching id, then the first page.
             started = time.perf_counter()
-            queries.count_households(store, term)
-            queries.search_households(store, term, limit=100)
+            ids = queries.household_ids(store, term)
+            queries.households_by_id(store, ids[:100])
             times.append(time.perf_counter() - started)
     due = []
     for _ in range(5):
@@ -332,7 +333,7 @@ def main() -> None:
         print(f"\n## search, {args.search_size} set ({q['rows']:,.0f} rows)\n")
         print("| what | figure | budget |\n| --- | --- | --- |")
         print(
-            f"| search keystroke: count + first 100 (p50 / max) | {q['keystroke_ms_p50']:.1f} / {q['keystroke_ms_max']:.1f} ms | 20 ms |"
+            f"| search keystroke: all matching ids + first 100 rows (p50 / max) | {q['keystroke_ms_p50']:.1f} / {q['keystroke_ms_max']:.1f} ms | 20 ms |"
         )
         print(f"| due-for-visit filter, sorted (p50) | {q['due_filter_ms_p50']:.1f} ms | |")
 
