@@ -132,3 +132,9 @@ def test_household_move_evicts_but_keeps_unsent_edits(world):
     assert [r["code"] for r in queries.rejections(a.store) if r["source"] == "device"] == [
         "out_of_scope"
     ]
+
+
+def test_the_head_revision_constant_matches_the_migrations(tmp_path):
+    from gridworker.store.db import HEAD_REVISION, head_revision, make_engine
+
+    assert head_revision(make_engine(tmp_path / "x.db")) == HEAD_REVISION
