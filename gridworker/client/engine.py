@@ -87,6 +87,12 @@ class Syncer:
             self.push(report)
             acked_before_pull = self._max_acked()
             self.pull(report, progress)
+            if self._server_forgot():
+                # The server was restored from a backup older than our acknowledged
+                # mutations: send them again rather than lose them.
+                self.push(report)
+                acked_before_pull = self._max_acked()
+                self.pull(report, progress)
             self.verify(report, progress)
             self._settle_acked(acked_before_pull)
             self.refresh_reports(report)
@@ -217,6 +223,29 @@ class Syncer:
                         rebuild.append(("issues", row.payload.get("issue_id", "")))
             for entity, row_id in rebuild:
                 rowlib.rebuild(conn, entity, row_id, self.store.user)
+
+    def _server_forgot(self) -> bool:
+        """Whether the server's last_seq for this device is behind what it acknowledged."""
+        server_last = self.store.get_meta("server_last_seq")
+        if server_last is None or server_last >= self._max_acked():
+            return False
+        with self.store.write() as conn:
+            conn.execute(
+                update(Outbox)
+                .where(Outbox.seq > server_last, Outbox.status != "pending")
+                .values(
+                    status="pending",
+                    settled=False,
+                    result_version=None,
+                    error_code=None,
+                    error_message=None,
+                    acked_at=None,
+                )
+            )
+        log.warning(
+            "the server lost acknowledged mutations after seq %s: sending them again", server_last
+        )
+        return True
 
     def _max_acked(self) -> int:
         with self.store.read() as conn:

@@ -18,6 +18,7 @@ from sync.protocol.entities import ENTITIES
 from sync.protocol.errors import WorkflowError
 
 from .schema import ENTITY_TABLES, Outbox
+from .search import mark_stale
 
 Row = dict[str, Any]
 
@@ -211,6 +212,12 @@ def rebuild(conn: Connection, entity: str, row_id: str, user: dict[str, Any]) ->
     mutations = outstanding(conn, entity, [row_id]).get(row_id, [])
     local = replay(entity, snapshot, mutations, user)
     table = ENTITY_TABLES[entity]
+    household = stored["id"] if entity == "households" else stored.get("household_id")
+    if entity in ("households", "residents", "visits") and household:
+        # The row may change the household's search keys or due date: refresh them when
+        # the transaction ends (Store.write).
+        mark_stale(conn, [household])
+        conn.info["search_stale"] = True
     left = stored["version"] > 0 and stored["base_grid"] is None
     if local is None or (left and not mutations):
         # Created here and never accepted, or kept only for mutations that are now sent
