@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+
+from sync.sqlite import sqlite_engine
 
 T = TypeVar("T")
 
@@ -38,14 +40,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            hide_parameters=True,
-            **kwargs,
-        )
-        _configure_sqlite(engine)
-        return engine
+        return sqlite_engine(url, **kwargs)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs.setdefault("pool_size", 20)
@@ -58,30 +53,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, hide_parameters=True, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's begin event emit BEGIN itself (pysqlite's own handling would
-        # neither take the write lock early nor start read snapshots).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get("gridsync_write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
-
-
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
-        conn = conn.execution_options(gridsync_write=True)
+        conn = conn.execution_options(write=True)
         with conn.begin():
             yield conn
 
