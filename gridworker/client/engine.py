@@ -403,13 +403,16 @@ class Syncer:
                 if exc.status != 404:
                     raise
         # Two independent reads: ask for both at once.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports") as pool:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="reports") as pool:
             later = pool.submit(self.api.rejections, last_rejection)
+            people = pool.submit(self.api.people)
             conflicts = self.api.conflicts()
             rejections = later.result()
+            directory = people.result()
         report.new_conflicts = len({c["id"] for c in conflicts} - known_conflicts)
         report.new_rejections = len(rejections)
         with self.store.write() as conn:
+            self.store.set_meta(conn, "people", directory)
             # Open conflicts are replaced (they get settled); rejections only ever accrue.
             conn.execute(delete(ConflictRecord))
             if conflicts:

@@ -194,5 +194,8 @@ class Api:
     def settle(self, conflict_id: int) -> None:
         self.request("POST", f"/conflicts/{conflict_id}/settle")
 
+    def people(self) -> list[dict[str, Any]]:
+        return list(self.request("GET", "/people").json()["users"])
+
     def rejections(self, after_id: int = 0) -> list[dict[str, Any]]:
         return list(self.request("GET", f"/rejections?after_id={after_id}").json()["rejections"])

@@ -269,9 +269,9 @@ def review_queue(
     if worker_id:
         where.append(V.c.worker_id == worker_id)
     if date_from:
-        where.append(V.c.visited_at >= _local_day_start(date_from))
+        where.append(V.c.visited_at >= local_day_start(date_from))
     if date_to:
-        where.append(V.c.visited_at < _local_day_start(date_to, 1))
+        where.append(V.c.visited_at < local_day_start(date_to, 1))
     query = (
         select(V, H.c.address, H.c.head_name)
         .select_from(V.join(H, H.c.id == V.c.household_id))
@@ -345,6 +345,29 @@ def rejections(store: Store) -> list[Row]:
     ]
 
 
+def people(store: Store) -> list[Row]:
+    """The users who hold the user's grids (the server's directory, kept at each sync)."""
+    return list(store.get_meta("people", []) or [])
+
+
+def names(store: Store) -> dict[str, str]:
+    """User id -> display name, the user included."""
+    out = {p["id"]: p["display_name"] for p in people(store)}
+    me = store.user
+    if me.get("id"):
+        out.setdefault(me["id"], me.get("display_name") or me.get("username") or "")
+    return out
+
+
+def workers_of(store: Store, grid_id: str | None = None) -> list[Row]:
+    """Workers (and supervisors) who hold ``grid_id`` (any of the user's grids if None)."""
+    return [
+        p
+        for p in people(store)
+        if p.get("role") in ("worker", "supervisor") and (grid_id is None or grid_id in p["grids"])
+    ]
+
+
 def status(store: Store) -> Row:
     with store.read() as conn:
         pending = conn.execute(select(func.count()).where(Outbox.status == "pending")).scalar_one()
@@ -364,7 +387,7 @@ def status(store: Store) -> Row:
     }
 
 
-def _local_day_start(day: str, add_days: int = 0) -> str:
+def local_day_start(day: str, add_days: int = 0) -> str:
     start = dt.datetime.combine(
         dt.date.fromisoformat(day) + dt.timedelta(days=add_days), dt.time(), SHANGHAI
     )

@@ -192,6 +192,17 @@ class RejectionList(BaseModel):
     rejections: list[RejectionRecord]
 
 
+class Person(BaseModel):
+    id: str
+    display_name: str
+    role: str
+    grids: list[str]
+
+
+class PeopleList(BaseModel):
+    users: list[Person]
+
+
 class GridCreate(BaseModel):
     id: str
     name: str

@@ -11,13 +11,14 @@ from fastapi.responses import Response
 
 from sync.protocol.values import format_time
 
-from .. import blobs, reports
+from .. import blobs, directory, reports
 from .. import pull as pull_service
 from .. import push as push_service
 from ..schemas import (
     ERROR_RESPONSES,
     ConflictList,
     ErrorBody,
+    PeopleList,
     PullResponse,
     PushResponse,
     RejectionList,
@@ -156,3 +157,9 @@ def rejections(
     after_id: Annotated[int, Query(ge=0, le=2**62, description="only those recorded later")] = 0,
 ) -> Any:
     return reports.list_rejections(engine, caller, grid_id, after_id=after_id)
+
+
+@router.get("/people", tags=["conflicts"], response_model=PeopleList)
+def people(caller: CallerDep, engine: EngineDep) -> Any:
+    """The users who hold the caller's grids, by name: for reviews, coverage and assignments."""
+    return directory.list_people(engine, caller)
