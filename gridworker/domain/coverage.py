@@ -125,9 +125,13 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
     grid_names = {g["grid_id"]: g.get("name") or g["grid_id"] for g in queries.grids(store)}
 
     household_filter = [H.c.deleted.is_(False)]
-    visit_filter = [V.c.deleted.is_(False)]
+    # Visits of a deleted household stay as history, but its figures are gone with it.
+    live = select(H.c.id).where(*household_filter)
     if grid_id:
         household_filter.append(H.c.grid_id == grid_id)
+        live = live.where(H.c.grid_id == grid_id)
+    visit_filter = [V.c.deleted.is_(False), V.c.household_id.in_(live)]
+    if grid_id:
         visit_filter.append(V.c.grid_id == grid_id)
     with store.read() as conn:
         households = list(

@@ -166,6 +166,46 @@ def add_issue_update(
         return store.create(conn, "issue_updates", values)
 
 
+def escalate_issue(store: Store, issue_id: str, external_ref: str | None, comment: str) -> Row:
+    """上报: the 12345 ticket number (if one was issued) and the status change, together."""
+    with store.write() as conn:
+        issue = rowlib.load_row(conn, "issues", issue_id)
+        if issue is None:
+            raise ValidationError("事项不存在", code="not_found")
+        if not comment.strip():
+            raise ValidationError("请填写上报说明", code="required", field="comment")
+        ref = (external_ref or "").strip() or None
+        if ref is not None and ref != issue["external_ref"]:
+            store.update(conn, "issues", issue_id, {"external_ref": ref})
+        values = {
+            "issue_id": issue_id,
+            "from_status": issue["status"],
+            "status": "escalated",
+            "comment": comment,
+        }
+        return store.create(conn, "issue_updates", values)
+
+
+def reassign_issue(
+    store: Store, issue_id: str, assignee_id: str | None, note: str, comment: str | None = None
+) -> Row:
+    """改派: a new assignee, with a line in the issue's history saying so (``note``)."""
+    with store.write() as conn:
+        issue = rowlib.load_row(conn, "issues", issue_id)
+        if issue is None:
+            raise ValidationError("事项不存在", code="not_found")
+        if issue["assignee_id"] != assignee_id:
+            store.update(conn, "issues", issue_id, {"assignee_id": assignee_id})
+        text = note + (f"：{comment.strip()}" if comment and comment.strip() else "")
+        values = {
+            "issue_id": issue_id,
+            "from_status": issue["status"],
+            "status": None,
+            "comment": text,
+        }
+        return store.create(conn, "issue_updates", values)
+
+
 def update_issue(store: Store, issue_id: str, **changes: Any) -> Row:
     with store.write() as conn:
         return store.update(conn, "issues", issue_id, changes)

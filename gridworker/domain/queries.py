@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, literal, literal_column, or_, select
 
-from sync.protocol.values import SHANGHAI
+from sync.protocol.values import SHANGHAI, local_day_bound
 
 from ..store.local import Store
 from ..store.schema import (
@@ -221,21 +221,56 @@ def issue_detail(store: Store, issue_id: str) -> Row | None:
         }
 
 
-def issues(
+UNFINISHED_STATUSES = ("open", "in_progress", "escalated")
+
+
+def _issue_filter(
     store: Store,
-    statuses: Iterable[str] = (),
-    *,
-    mine: bool = False,
-    grid_id: str | None = None,
-    limit: int = 500,
-) -> list[Row]:
-    """Issues by status; ``mine``: assigned to the user, or raised by them when unassigned."""
+    statuses: Iterable[str],
+    grid_id: str | None,
+    category: str | None,
+    overdue: bool,
+) -> list[Any]:
     where: list[Any] = [I.c.deleted.is_(False)]
     statuses = list(statuses)
     if statuses:
         where.append(I.c.status.in_(statuses))
     if grid_id:
         where.append(I.c.grid_id == grid_id)
+    if category:
+        where.append(I.c.category == category)
+    if overdue:
+        where.append(I.c.status.in_(UNFINISHED_STATUSES))
+        where.append(I.c.due_date < today(store))
+    return where
+
+
+def issue_counts(
+    store: Store, statuses: Iterable[str] = (), *, overdue: bool = False
+) -> dict[tuple[str, str], int]:
+    """(category, grid) -> number of issues, for the oversight summary."""
+    query = (
+        select(I.c.category, I.c.grid_id, func.count())
+        .where(*_issue_filter(store, statuses, None, None, overdue))
+        .group_by(I.c.category, I.c.grid_id)
+    )
+    with store.read() as conn:
+        return {(r[0], r[1]): int(r[2]) for r in conn.execute(query)}
+
+
+def issues(
+    store: Store,
+    statuses: Iterable[str] = (),
+    *,
+    mine: bool = False,
+    grid_id: str | None = None,
+    category: str | None = None,
+    overdue: bool = False,
+    limit: int = 500,
+) -> list[Row]:
+    """Issues by status; ``mine``: assigned to the user, or raised by them when unassigned;
+    ``overdue``: unfinished and past their due date."""
+    where = _issue_filter(store, statuses, grid_id, category, overdue)
     if mine:
         me = store.user.get("id")
         where.append(
@@ -388,10 +423,8 @@ def status(store: Store) -> Row:
 
 
 def local_day_start(day: str, add_days: int = 0) -> str:
-    start = dt.datetime.combine(
-        dt.date.fromisoformat(day) + dt.timedelta(days=add_days), dt.time(), SHANGHAI
-    )
-    return start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The text bound of local midnight starting ``day`` (+ ``add_days``), see values."""
+    return local_day_bound(dt.date.fromisoformat(day) + dt.timedelta(days=add_days))
 
 
 def _plain(row: Any) -> Row:

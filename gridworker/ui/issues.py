@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
 from gridworker.domain import operations as ops
 from gridworker.domain import queries
 from sync.protocol.errors import ProtocolError
+from sync.protocol.workflow import REVIEWER_ROLES
 
 from . import labels
 from .context import AppContext
 from .household_detail import issues_model
+from .issue_actions import EscalateDialog, ReassignDialog
 from .models import Column, RowsModel
 from .photos import PhotoStrip
 from .qtcompat import emit
@@ -115,6 +117,7 @@ class IssuePanel(QWidget):
             ("status", self.tr("Status")),
             ("category", self.tr("Category")),
             ("priority", self.tr("Priority")),
+            ("assignee", self.tr("Assignee")),
             ("due", self.tr("Due date")),
             ("location", self.tr("Location")),
             ("ref", self.tr("12345 ticket")),
@@ -159,6 +162,10 @@ class IssuePanel(QWidget):
         self.facts["due"].setText(issue.get("due_date") or "—")
         self.facts["location"].setText(issue.get("location") or "—")
         self.facts["ref"].setText(issue.get("external_ref") or "—")
+        assignee = issue.get("assignee_id")
+        self.facts["assignee"].setText(
+            queries.names(self.ctx.store).get(assignee, "") if assignee else "—"
+        )
         self.description.setText(issue.get("description") or "")
         self.description.setVisible(bool(issue.get("description")))
         self.household_button.setVisible(bool(issue.get("household_id")))
@@ -176,6 +183,11 @@ class IssuePanel(QWidget):
             button.clicked.connect(lambda _=False, s=status: self.change_status(s))
             self.action_flow.addWidget(button)
             self.transition_buttons[status] = button
+        if self.ctx.user.get("role") in REVIEWER_ROLES:
+            reassign = QPushButton(self.tr("Reassign…"))
+            reassign.clicked.connect(self.reassign)
+            self.action_flow.addWidget(reassign)
+            self.reassign_button = reassign
         comment = QPushButton(self.tr("Add a comment"))
         comment.clicked.connect(lambda: self.change_status(None))
         self.action_flow.addWidget(comment)
@@ -190,16 +202,61 @@ class IssuePanel(QWidget):
         }
         return texts.get(status, labels.code_label("status", status))
 
-    def change_status(self, status: str | None) -> CommentDialog | None:
+    def change_status(self, status: str | None) -> QDialog | None:
         """Ask for the comment, then append the update (a status change or a comment)."""
         if self.issue is None:
             return None
+        if status == "escalated":
+            return self.escalate()
         title = self._action_text(status) if status else self.tr("Add a comment")
         dialog = CommentDialog(title, self)
         issue_id = self.issue["id"]
         dialog.accepted.connect(lambda: self.add_update(issue_id, status, dialog.comment()))
         dialog.open()
         return dialog
+
+    def escalate(self) -> EscalateDialog | None:
+        if self.issue is None:
+            return None
+        dialog = EscalateDialog(self.issue, self)
+        issue_id = self.issue["id"]
+        dialog.accepted.connect(
+            lambda: self._run(
+                ops.escalate_issue,
+                self.ctx.store,
+                issue_id,
+                dialog.ticket_number(),
+                dialog.comment_text(),
+            )
+        )
+        dialog.open()
+        return dialog
+
+    def reassign(self) -> ReassignDialog | None:
+        if self.issue is None:
+            return None
+        dialog = ReassignDialog(self.ctx, self.issue, self)
+        issue_id = self.issue["id"]
+        dialog.accepted.connect(
+            lambda: self._run(
+                ops.reassign_issue,
+                self.ctx.store,
+                issue_id,
+                dialog.assignee(),
+                self.tr("Reassigned to %1").replace("%1", dialog.assignee_name()),
+                dialog.comment_text(),
+            )
+        )
+        dialog.open()
+        return dialog
+
+    def _run(self, operation: Any, *args: Any) -> None:
+        try:
+            operation(*args)
+        except ProtocolError as exc:
+            self.ctx.tasks.show_error(exc, self)
+            return
+        self.ctx.tasks.notify_changed()
 
     def add_update(self, issue_id: str, status: str | None, comment: str) -> None:
         try:

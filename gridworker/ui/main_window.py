@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -17,21 +18,23 @@ from PySide6.QtWidgets import (
 )
 
 from gridworker.domain import queries
+from sync.protocol.workflow import REVIEWER_ROLES
 
 from . import labels
 from .conflicts import ConflictsPage
 from .context import AppContext
+from .coverage import CoveragePage
 from .due import DuePage
 from .households import HouseholdsPage
 from .issue_dialog import IssueDialog
 from .issues import IssuesPage
 from .login import LoginDialog
+from .oversight import OversightPage
+from .review import ReviewPage
 from .settings_dialog import SettingsDialog
 from .sync_control import SyncController, SyncIndicator
 from .visit_dialog import VisitDialog
 from .widgets import Banner
-
-HOUSEHOLDS, DUE, ISSUES, CONFLICTS = range(4)
 
 
 class MainWindow(QMainWindow):
@@ -41,14 +44,36 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         ctx.tasks.window = self
         self.sync = SyncController(ctx, self)
+        self.supervising = ctx.user.get("role") in REVIEWER_ROLES
         self.households = HouseholdsPage(ctx)
         self.due = DuePage(ctx)
-        self.issues = IssuesPage(ctx)
+        # Supervisors oversee every issue of their grids; workers follow their own.
+        self.issues: IssuesPage | OversightPage = (
+            OversightPage(ctx) if self.supervising else IssuesPage(ctx)
+        )
         self.conflicts = ConflictsPage(ctx, self.sync_now)
+        self.review: ReviewPage | None = None
+        self.coverage: CoveragePage | None = None
+        pages: list[QWidget] = [self.households, self.due, self.issues, self.conflicts]
+        if self.supervising:
+            self.review = ReviewPage(ctx)
+            self.coverage = CoveragePage(ctx)
+            self.review.open_household_requested.connect(self.open_household)
+            self.review.reviewed.connect(self._reviewed)
+            self.coverage.open_household_requested.connect(self.open_household)
+            pages = [
+                self.review,
+                self.coverage,
+                self.issues,
+                self.households,
+                self.due,
+                self.conflicts,
+            ]
+        self.pages = pages
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
-        for page in (self.households, self.due, self.issues, self.conflicts):
+        for page in pages:
             self.tabs.addTab(page, "")
         self.banner = Banner()
         self.banner.activated.connect(self._show_conflicts)
@@ -105,17 +130,26 @@ class MainWindow(QMainWindow):
         relogin = self._action(self.tr("Log in again…"), None, self.log_in_again)
         logs = self._action(self.tr("Open the log folder"), None, self.open_logs)
         quit_action = self._action(self.tr("Quit"), QKeySequence.StandardKey.Quit, self.close)
+        titles = {
+            self.households: self.tr("Households"),
+            self.due: self.tr("Due today"),
+            self.issues: self.tr("Issue oversight") if self.supervising else self.tr("My issues"),
+            self.conflicts: self.tr("Conflicts and refusals"),
+        }
+        if self.review is not None and self.coverage is not None:
+            titles[self.review] = self.tr("Review visits")
+            titles[self.coverage] = self.tr("Coverage")
         self.tab_actions = [
-            self._action(title, f"Ctrl+{n + 1}", lambda n=n: self.tabs.setCurrentIndex(n))
-            for n, title in enumerate(
-                (
-                    self.tr("Households"),
-                    self.tr("Due today"),
-                    self.tr("My issues"),
-                    self.tr("Conflicts and refusals"),
-                )
+            self._action(
+                titles[page], f"Ctrl+{n + 1}", lambda p=page: self.tabs.setCurrentWidget(p)
             )
+            for n, page in enumerate(self.pages)
         ]
+        self.export_action = self._action(self.tr("Export a ledger…"), "Ctrl+E", self.export_ledger)
+        self.import_action = self._action(
+            self.tr("Import a household ledger…"), None, self.import_ledger
+        )
+        self.import_action.setEnabled(self.supervising)
         about = self._action(self.tr("Keyboard shortcuts"), "F1", self.show_shortcuts)
 
         menu = self.menuBar().addMenu(self.tr("&File"))
@@ -126,6 +160,10 @@ class MainWindow(QMainWindow):
         work = self.menuBar().addMenu(self.tr("&Work"))
         for action in (self.search_action, self.visit_action, self.issue_action):
             work.addAction(action)
+        ledgers = self.menuBar().addMenu(self.tr("&Ledgers"))
+        ledgers.addAction(self.export_action)
+        if self.supervising:
+            ledgers.addAction(self.import_action)
         view = self.menuBar().addMenu(self.tr("&View"))
         for action in self.tab_actions:
             view.addAction(action)
@@ -152,7 +190,7 @@ class MainWindow(QMainWindow):
     # -- what the user does ------------------------------------------------------------------
 
     def current_household_id(self) -> str | None:
-        if self.tabs.currentIndex() == DUE:
+        if self.tabs.currentWidget() is self.due:
             return self.due.current_id()
         return self.households.current_id()
 
@@ -178,7 +216,7 @@ class MainWindow(QMainWindow):
 
     def raise_issue(self, free_standing: bool = False) -> IssueDialog:
         household = None
-        if not free_standing and self.tabs.currentIndex() in (HOUSEHOLDS, DUE):
+        if not free_standing and self.tabs.currentWidget() in (self.households, self.due):
             household_id = self.current_household_id()
             household = (
                 queries.household_detail(self.ctx.store, household_id) if household_id else None
@@ -188,16 +226,41 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_household(self, household_id: str) -> None:
-        self.tabs.setCurrentIndex(HOUSEHOLDS)
+        self.tabs.setCurrentWidget(self.households)
         self.households.show_household(household_id)
 
     def open_issue(self, issue_id: str) -> None:
-        self.tabs.setCurrentIndex(ISSUES)
+        self.tabs.setCurrentWidget(self.issues)
         self.issues.show_issue(issue_id)
 
     def focus_search(self) -> None:
-        self.tabs.setCurrentIndex(HOUSEHOLDS)
+        self.tabs.setCurrentWidget(self.households)
         self.households.focus_search()
+
+    def export_ledger(self) -> QDialog:
+        from .ledgers import ExportDialog
+
+        dialog = ExportDialog(self.ctx, self)
+        dialog.open()
+        return dialog
+
+    def import_ledger(self) -> QDialog | None:
+        if not self.supervising:
+            return None
+        from .ledgers import ImportDialog
+
+        dialog = ImportDialog(self.ctx, self)
+        dialog.imported.connect(lambda _counts: self.sync_now())
+        dialog.open()
+        return dialog
+
+    def _reviewed(self, count: int, approved: bool) -> None:
+        text = (
+            self.tr("%n visit(s) approved", "", count)
+            if approved
+            else self.tr("%n visit(s) returned to the worker", "", count)
+        )
+        self.statusBar().showMessage(text, 5000)
 
     def sync_now(self) -> bool:
         return self.sync.sync_now(automatic=False)
@@ -259,7 +322,7 @@ class MainWindow(QMainWindow):
 
     def _show_conflicts(self) -> None:
         self.banner.hide()
-        self.tabs.setCurrentIndex(CONFLICTS)
+        self.tabs.setCurrentWidget(self.conflicts)
 
     def _refresh_titles(self) -> None:
         user = self.ctx.user
@@ -271,16 +334,23 @@ class MainWindow(QMainWindow):
             title += self.tr(" (demo)")
         self.setWindowTitle(f"{title} — {user.get('display_name', '')}")
         conflicts, rejections = self.conflicts.counts()
-        self.tabs.setTabText(HOUSEHOLDS, self.tr("Households"))
-        self.tabs.setTabText(DUE, self.tr("Due today (%1)").replace("%1", str(self.due.count())))
-        self.tabs.setTabText(
-            ISSUES, self.tr("My issues (%1)").replace("%1", str(self.issues.open_count()))
+        self._tab_text(self.households, self.tr("Households"))
+        self._tab_text(self.due, self.tr("Due today (%1)").replace("%1", str(self.due.count())))
+        issues = self.tr("Issue oversight (%1)") if self.supervising else self.tr("My issues (%1)")
+        self._tab_text(self.issues, issues.replace("%1", str(self.issues.open_count())))
+        self._tab_text(
+            self.conflicts, self.tr("Conflicts (%1)").replace("%1", str(conflicts + rejections))
         )
-        self.tabs.setTabText(
-            CONFLICTS,
-            self.tr("Conflicts (%1)").replace("%1", str(conflicts + rejections)),
-        )
+        if self.review is not None and self.coverage is not None:
+            self._tab_text(
+                self.review,
+                self.tr("Review (%1)").replace("%1", str(self.review.pending_count())),
+            )
+            self._tab_text(self.coverage, self.tr("Coverage"))
         self._update_actions()
+
+    def _tab_text(self, page: QWidget, text: str) -> None:
+        self.tabs.setTabText(self.tabs.indexOf(page), text)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -315,7 +385,11 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def _splitters(self) -> dict[str, Any]:
-        return {"households": self.households.splitter, "issues": self.issues.splitter}
+        splitters = {"households": self.households.splitter, "issues": self.issues.splitter}
+        if self.review is not None and self.coverage is not None:
+            splitters["review"] = self.review.splitter
+            splitters["coverage"] = self.coverage.splitter
+        return splitters
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()

@@ -30,7 +30,7 @@ from gridworker.ui import i18n  # noqa: E402
 from gridworker.ui.context import AppContext, AppSettings  # noqa: E402
 from gridworker.ui.demo import DemoService  # noqa: E402
 from gridworker.ui.login import LoginDialog  # noqa: E402
-from gridworker.ui.main_window import CONFLICTS, DUE, ISSUES, MainWindow  # noqa: E402
+from gridworker.ui.main_window import MainWindow  # noqa: E402
 from gridworker.ui.resident_dialog import ResidentDialog  # noqa: E402
 from gridworker.ui.settings_dialog import SettingsDialog  # noqa: E402
 from gridworker.ui.style import apply_style  # noqa: E402
@@ -74,7 +74,8 @@ def sample_photo(path: Path, caption: str) -> Path:
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    out = Path(args[0]) if args else Path(__file__).parent
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="gridworker-shots-"))
     app = QApplication(["gridworker"])
@@ -89,7 +90,9 @@ def main() -> int:
         worker.syncer.sync()
         supervisor.syncer.sync()
         stage(worker, supervisor)
-        return shoot(app, worker, settings, demo, out, tmp)
+        if "--supervisor" not in sys.argv:
+            shoot(app, worker, settings, demo, out, tmp)
+        return shoot_supervisor(app, supervisor, settings, demo, out, tmp)
     finally:
         supervisor.close()
         worker.close()
@@ -195,17 +198,67 @@ def shoot(app, worker, settings, demo, out: Path, tmp: Path) -> int:
     save(app, resident, out, "resident-invalid")
     resident.reject()
 
-    window.tabs.setCurrentIndex(DUE)
+    window.tabs.setCurrentWidget(window.due)
     save(app, window, out, "due-today")
-    window.tabs.setCurrentIndex(ISSUES)
+    window.tabs.setCurrentWidget(window.issues)
     settle(app)
     save(app, window, out, "issues")
-    window.tabs.setCurrentIndex(CONFLICTS)
+    window.tabs.setCurrentWidget(window.conflicts)
     save(app, window, out, "conflicts")
 
     settings_dialog = SettingsDialog(settings, window)
     save(app, settings_dialog, out, "settings")
     settings_dialog.reject()
+    window.sync.stop()
+    tasks.wait()
+    window.close()
+    return 0
+
+
+def shoot_supervisor(app, supervisor, settings, demo, out: Path, tmp: Path) -> int:
+    """The supervisor's screens: review queue, coverage, issue oversight, ledgers."""
+    tasks = Tasks()
+    settings.username = "demo-supervisor"
+    ctx = AppContext(supervisor, settings, tasks, tmp / "supervisor", demo=True)
+    window = MainWindow(ctx)
+    window.resize(1280, 800)
+    window.show()
+    settle(app)
+    assert window.review is not None and window.coverage is not None
+    window.tabs.setCurrentWidget(window.review)
+    window.review.table.selectRow(0)
+    settle(app)
+    save(app, window, out, "supervisor-review")
+
+    window.tabs.setCurrentWidget(window.coverage)
+    tasks.wait()
+    settle(app, 10)
+    report = window.coverage.report
+    if report is not None and report.grids:
+        window.coverage.show_behind(report.grids[0], "key")
+    settle(app)
+    save(app, window, out, "supervisor-coverage")
+
+    window.tabs.setCurrentWidget(window.issues)
+    settle(app)
+    save(app, window, out, "supervisor-oversight")
+    dialog = window.issues.panel.escalate()
+    if dialog is not None:
+        dialog.ticket.setText("2026112600123")
+        dialog.comment.setPlainText("井盖破损涉及市政管网，已上报 12345 热线转市政部门处置。")
+        save(app, dialog, out, "supervisor-escalate")
+        dialog.reject()
+
+    for name, make in (("supervisor-export", window.export_ledger),):
+        try:
+            dialog = make()
+        except ImportError:
+            continue
+        save(app, dialog, out, name)
+        dialog.reject()
+    window.tabs.setCurrentWidget(window.conflicts)
+    settle(app)
+    save(app, window, out, "supervisor-conflicts")
     window.sync.stop()
     tasks.wait()
     window.close()

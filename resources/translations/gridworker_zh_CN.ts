@@ -545,6 +545,119 @@
     </message>
 </context>
 <context>
+    <name>CoverageChart</name>
+    <message>
+        <source>Households visited %</source>
+        <translation>住户走访覆盖率 %</translation>
+    </message>
+    <message>
+        <source>Key households on time %</source>
+        <translation>重点户按期走访率 %</translation>
+    </message>
+</context>
+<context>
+    <name>CoveragePage</name>
+    <message>
+        <source>This month</source>
+        <translation>本月</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>上月</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>最近 30 天</translation>
+    </message>
+    <message>
+        <source>Chosen dates</source>
+        <translation>自选日期</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Households visited</source>
+        <translation>住户走访覆盖</translation>
+    </message>
+    <message>
+        <source>Key households visited in time</source>
+        <translation>重点户按期走访</translation>
+    </message>
+    <message>
+        <source>Visits</source>
+        <translation>走访次数</translation>
+    </message>
+    <message>
+        <source>Key households overdue</source>
+        <translation>逾期未访重点户</translation>
+    </message>
+    <message>
+        <source>By grid</source>
+        <translation>按网格</translation>
+    </message>
+    <message>
+        <source>By worker</source>
+        <translation>按网格员</translation>
+    </message>
+    <message>
+        <source>Click a bar to list the households behind it.</source>
+        <translation>点击图中的柱子，查看对应的住户。</translation>
+    </message>
+    <message>
+        <source>Double-click a household to open it.</source>
+        <translation>双击住户可打开详情。</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>期间</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>%1 of %2 households</source>
+        <translation>%2 户中已走访 %1 户</translation>
+    </message>
+    <message>
+        <source>Households visited (%1 / %2)</source>
+        <translation>住户走访覆盖（%1 / %2）</translation>
+    </message>
+    <message>
+        <source>Key households visited in time (%1 / %2)</source>
+        <translation>重点户按期走访（%1 / %2）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n key household(s) overdue</source>
+        <translation>
+            <numerusform>%1：逾期未访重点户 %n 户</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n household(s) not visited</source>
+        <translation>
+            <numerusform>%1：期内未走访 %n 户</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>DailyChart</name>
+    <message>
+        <source>Visits per day</source>
+        <translation>每日走访次数</translation>
+    </message>
+    <message>
+        <source>Visits</source>
+        <translation>走访次数</translation>
+    </message>
+</context>
+<context>
     <name>DuePage</name>
     <message>
         <source>Log a visit (Ctrl+N)</source>
@@ -592,6 +705,130 @@
     <message>
         <source>Attachment</source>
         <translation>附件</translation>
+    </message>
+</context>
+<context>
+    <name>EscalateDialog</name>
+    <message>
+        <source>Escalate the issue</source>
+        <translation>上报事项</translation>
+    </message>
+    <message>
+        <source>e.g. 2026112600123 (leave empty if none)</source>
+        <translation>如 2026112600123（没有可不填）</translation>
+    </message>
+    <message>
+        <source>Why it cannot be solved in the grid, and to whom it went</source>
+        <translation>为何网格内无法解决，上报给了哪个部门</translation>
+    </message>
+    <message>
+        <source>12345 ticket</source>
+        <translation>12345 工单号</translation>
+    </message>
+    <message>
+        <source>Comment (required)</source>
+        <translation>说明（必填）</translation>
+    </message>
+    <message>
+        <source>Escalate</source>
+        <translation>上报</translation>
+    </message>
+    <message>
+        <source>The ticket number may only hold letters, digits and dashes.</source>
+        <translation>工单号只能包含字母、数字和短横线。</translation>
+    </message>
+    <message>
+        <source>Please say why the issue is escalated.</source>
+        <translation>请填写上报说明。</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <source>Export a ledger</source>
+        <translation>导出台账</translation>
+    </message>
+    <message>
+        <source>Households and residents: the grid as it is now.</source>
+        <translation>住户和居民台账导出网格当前的全部数据。</translation>
+    </message>
+    <message>
+        <source>Excel (.xlsx)</source>
+        <translation>Excel（.xlsx）</translation>
+    </message>
+    <message>
+        <source>CSV (opens in Excel)</source>
+        <translation>CSV（可用 Excel 打开）</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Open the folder</source>
+        <translation>打开所在文件夹</translation>
+    </message>
+    <message>
+        <source>Ledger</source>
+        <translation>台账</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>期间</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>Save as</source>
+        <translation>保存到</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Save the ledger as</source>
+        <translation>台账另存为</translation>
+    </message>
+    <message>
+        <source>Excel (*.xlsx);;CSV (*.csv)</source>
+        <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>There is no grid to export yet: sync first.</source>
+        <translation>还没有可导出的网格：请先同步。</translation>
+    </message>
+    <message>
+        <source>Please choose where to save the ledger.</source>
+        <translation>请选择台账的保存位置。</translation>
+    </message>
+    <message>
+        <source>The period ends before it starts.</source>
+        <translation>结束日期早于开始日期。</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n row(s) exported to %1</source>
+        <translation>
+            <numerusform>已导出 %n 行到 %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The file could not be written (is it open in Excel?): %1</source>
+        <translation>文件无法写入（是否正在 Excel 中打开？）：%1</translation>
     </message>
 </context>
 <context>
@@ -878,6 +1115,21 @@
     </message>
 </context>
 <context>
+    <name>Filters</name>
+    <message>
+        <source>All grids</source>
+        <translation>全部网格</translation>
+    </message>
+    <message>
+        <source>Everyone</source>
+        <translation>全部人员</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>不限</translation>
+    </message>
+</context>
+<context>
     <name>HouseholdDetail</name>
     <message>
         <source>Choose a household on the left.</source>
@@ -1037,6 +1289,93 @@
     </message>
 </context>
 <context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Import a household ledger</source>
+        <translation>导入住户台账</translation>
+    </message>
+    <message>
+        <source>An Excel (.xlsx) or CSV file, one row per resident</source>
+        <translation>Excel（.xlsx）或 CSV 文件，每位居民一行</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Column in the file</source>
+        <translation>文件中的列</translation>
+    </message>
+    <message>
+        <source>Imported as</source>
+        <translation>导入为</translation>
+    </message>
+    <message>
+        <source>First values</source>
+        <translation>前几行的值</translation>
+    </message>
+    <message>
+        <source>Choose a ledger file to begin.</source>
+        <translation>请先选择台账文件。</translation>
+    </message>
+    <message>
+        <source>Only rows that will not be imported</source>
+        <translation>只看不能导入的行</translation>
+    </message>
+    <message>
+        <source>Ledger file</source>
+        <translation>台账文件</translation>
+    </message>
+    <message>
+        <source>Into grid</source>
+        <translation>导入到网格</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>1. Columns</source>
+        <translation>一、列对应关系</translation>
+    </message>
+    <message>
+        <source>2. What will happen</source>
+        <translation>二、导入预览</translation>
+    </message>
+    <message>
+        <source>Choose a household ledger</source>
+        <translation>选择住户台账</translation>
+    </message>
+    <message>
+        <source>Ledgers (*.xlsx *.xlsm *.csv);;All files (*)</source>
+        <translation>台账文件 (*.xlsx *.xlsm *.csv);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Reading %1…</source>
+        <translation>正在读取 %1…</translation>
+    </message>
+    <message>
+        <source>(not imported)</source>
+        <translation>（不导入）</translation>
+    </message>
+    <message>
+        <source>There is no grid to import into yet: sync first.</source>
+        <translation>还没有可导入的网格：请先同步。</translation>
+    </message>
+    <message>
+        <source>%1 row(s) read. To import: %2 new household(s), %3 new resident(s). Left out: %4 row(s) with errors; %5 row(s) skipped (blank, titles, or already imported).</source>
+        <translation>共读取 %1 行。将新增住户 %2 户、居民 %3 人。不导入：有错误的 %4 行；跳过 %5 行（空行、标题行或已导入）。</translation>
+    </message>
+    <message>
+        <source>Imported %1 household(s) and %2 resident(s). They reach the server at the next sync.</source>
+        <translation>已导入住户 %1 户、居民 %2 人，下次同步时上传到服务器。</translation>
+    </message>
+</context>
+<context>
     <name>IssueDialog</name>
     <message>
         <source>Raise an issue</source>
@@ -1122,6 +1461,10 @@
         <translation>紧急程度</translation>
     </message>
     <message>
+        <source>Assignee</source>
+        <translation>承办人</translation>
+    </message>
+    <message>
         <source>Due date</source>
         <translation>办理期限</translation>
     </message>
@@ -1140,6 +1483,10 @@
     <message>
         <source>History</source>
         <translation>处置记录</translation>
+    </message>
+    <message>
+        <source>Reassign…</source>
+        <translation>改派…</translation>
     </message>
     <message>
         <source>Add a comment</source>
@@ -1164,6 +1511,10 @@
     <message>
         <source>Close</source>
         <translation>办结</translation>
+    </message>
+    <message>
+        <source>Reassigned to %1</source>
+        <translation>改派给 %1</translation>
     </message>
 </context>
 <context>
@@ -1223,6 +1574,37 @@
     </message>
 </context>
 <context>
+    <name>Ledgers</name>
+    <message>
+        <source>Not imported</source>
+        <translation>不导入</translation>
+    </message>
+    <message>
+        <source>Corrected</source>
+        <translation>已更正</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>处理</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>说明</translation>
+    </message>
+</context>
+<context>
     <name>Lists</name>
     <message>
         <source>(deleted)</source>
@@ -1265,6 +1647,26 @@
         <translation>原因</translation>
     </message>
     <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Head</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>Last visit</source>
+        <translation>上次走访</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>从未走访</translation>
+    </message>
+    <message>
+        <source>Overdue since</source>
+        <translation>逾期自</translation>
+    </message>
+    <message>
         <source>Never visited</source>
         <translation>从未走访</translation>
     </message>
@@ -1281,20 +1683,12 @@
         <translation>重点</translation>
     </message>
     <message>
-        <source>Address</source>
-        <translation>地址</translation>
-    </message>
-    <message>
         <source>Head of household</source>
         <translation>户主</translation>
     </message>
     <message>
         <source>Tags</source>
         <translation>标签</translation>
-    </message>
-    <message>
-        <source>Last visit</source>
-        <translation>上次走访</translation>
     </message>
     <message>
         <source>Due since</source>
@@ -1383,6 +1777,22 @@
     <message>
         <source>Change</source>
         <translation>状态变化</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <translation>承办人</translation>
+    </message>
+    <message>
+        <source>12345 ticket</source>
+        <translation>12345 工单号</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>走访人</translation>
     </message>
 </context>
 <context>
@@ -1483,12 +1893,32 @@
         <translation>今日待访</translation>
     </message>
     <message>
+        <source>Issue oversight</source>
+        <translation>事项督办</translation>
+    </message>
+    <message>
         <source>My issues</source>
         <translation>我的事项</translation>
     </message>
     <message>
         <source>Conflicts and refusals</source>
         <translation>冲突与被拒</translation>
+    </message>
+    <message>
+        <source>Review visits</source>
+        <translation>走访审核</translation>
+    </message>
+    <message>
+        <source>Coverage</source>
+        <translation>覆盖率</translation>
+    </message>
+    <message>
+        <source>Export a ledger…</source>
+        <translation>导出台账…</translation>
+    </message>
+    <message>
+        <source>Import a household ledger…</source>
+        <translation>导入住户台账…</translation>
     </message>
     <message>
         <source>Keyboard shortcuts</source>
@@ -1503,6 +1933,10 @@
         <translation>工作(&amp;W)</translation>
     </message>
     <message>
+        <source>&amp;Ledgers</source>
+        <translation>台账(&amp;L)</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -1513,6 +1947,18 @@
     <message>
         <source>Main</source>
         <translation>主工具栏</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n visit(s) approved</source>
+        <translation>
+            <numerusform>已通过 %n 条走访记录</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n visit(s) returned to the worker</source>
+        <translation>
+            <numerusform>已退回 %n 条走访记录</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n conflicting edit(s)</source>
@@ -1547,12 +1993,77 @@
         <translation>今日待访（%1）</translation>
     </message>
     <message>
+        <source>Issue oversight (%1)</source>
+        <translation>事项督办（%1）</translation>
+    </message>
+    <message>
         <source>My issues (%1)</source>
         <translation>我的事项（%1）</translation>
     </message>
     <message>
         <source>Conflicts (%1)</source>
         <translation>冲突与被拒（%1）</translation>
+    </message>
+    <message>
+        <source>Review (%1)</source>
+        <translation>审核（%1）</translation>
+    </message>
+</context>
+<context>
+    <name>OversightPage</name>
+    <message>
+        <source>Not finished</source>
+        <translation>未办结</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>已逾期</translation>
+    </message>
+    <message>
+        <source>Escalated</source>
+        <translation>已上报</translation>
+    </message>
+    <message>
+        <source>Waiting to be closed</source>
+        <translation>待验收办结</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <source>Raise an issue (Ctrl+I)</source>
+        <translation>上报事项（Ctrl+I）</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n issue(s)</source>
+        <translation>
+            <numerusform>%n 件事项</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
     </message>
 </context>
 <context>
@@ -1588,6 +2099,37 @@
     <message>
         <source>A photo may be at most 20 MB. Not added: %1</source>
         <translation>单张照片不能超过 20 MB。未添加：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ReassignDialog</name>
+    <message>
+        <source>Reassign the issue</source>
+        <translation>改派事项</translation>
+    </message>
+    <message>
+        <source>(nobody)</source>
+        <translation>（暂不指派）</translation>
+    </message>
+    <message>
+        <source>What the new assignee should know (optional)</source>
+        <translation>需要新承办人了解的情况（可不填）</translation>
+    </message>
+    <message>
+        <source>Assign to</source>
+        <translation>改派给</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Nobody else holds this grid yet: sync to load the names.</source>
+        <translation>还没有该网格的人员名单：请先同步。</translation>
+    </message>
+    <message>
+        <source>Reassign</source>
+        <translation>改派</translation>
     </message>
 </context>
 <context>
@@ -1659,6 +2201,59 @@
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPage</name>
+    <message>
+        <source>Approve (A)</source>
+        <translation>通过（A）</translation>
+    </message>
+    <message>
+        <source>Return… (R)</source>
+        <translation>退回…（R）</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>走访人</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n visit(s) waiting</source>
+        <translation>
+            <numerusform>待审核 %n 条</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n selected</source>
+        <translation>
+            <numerusform>已选 %n 条</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Return %n visit(s) to the worker</source>
+        <translation>
+            <numerusform>退回 %n 条走访记录</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>What is missing or wrong: the worker sees this at the next sync</source>
+        <translation>缺什么、哪里不对：网格员下次同步后会看到</translation>
+    </message>
+    <message>
+        <source>Return</source>
+        <translation>退回</translation>
     </message>
 </context>
 <context>
@@ -1856,6 +2451,66 @@ Saving your changes sends it for review again.</source>
     <message>
         <source>Change the visit as the supervisor asked, then save.</source>
         <translation>请按网格长的意见修改后再保存。</translation>
+    </message>
+</context>
+<context>
+    <name>VisitPanel</name>
+    <message>
+        <source>Nothing to review.</source>
+        <translation>没有待审核的走访记录。</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>走访结果</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>走访人</translation>
+    </message>
+    <message>
+        <source>People met</source>
+        <translation>见到的人</translation>
+    </message>
+    <message>
+        <source>Follow-up</source>
+        <translation>需跟进</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n visit(s) selected</source>
+        <translation>
+            <numerusform>已选 %n 条走访记录</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Press A to approve them all, R to return them all.</source>
+        <translation>按 A 全部通过，按 R 全部退回。</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Returned before with: %1</source>
+        <translation>曾被退回，审核意见：%1</translation>
+    </message>
+    <message>
+        <source>(no notes)</source>
+        <translation>（无情况说明）</translation>
+    </message>
+</context>
+<context>
+    <name>_Dialog</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 </TS>

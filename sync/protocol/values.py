@@ -212,6 +212,18 @@ def format_time(moment: dt.datetime) -> str:
     return base + "Z"
 
 
+def local_day_bound(day: dt.date) -> str:
+    """A bound to compare canonical times with as text: local (Asia/Shanghai) midnight
+    starting ``day``, in UTC, without its ``Z``.
+
+    ``time >= bound`` holds exactly for the times from that midnight on: a canonical time of
+    that very second, with or without a fraction (``…T16:00:00Z``, ``…T16:00:00.5Z``), sorts
+    after its prefix, an earlier one before it.
+    """
+    start = dt.datetime.combine(day, dt.time(), SHANGHAI).astimezone(UTC)
+    return start.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def time(value: object, *, label: str) -> str | None:
     """A moment in time, canonical (UTC with ``Z``)."""
     if value is None or value == "":

@@ -372,11 +372,6 @@ def test_the_local_date_decides_the_day(world):
     assert day.total.visits == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="coverage.py: visits of a deleted household count in per_day/total.visits "
-    "(and the worker's visits) but not in any grid's visits",
-)
 def test_a_household_deleted_with_its_visits_leaves_the_figures_consistent(world):
     g1 = world.service.grid("G1")
     w1 = world.client("w1", grids=[g1])
@@ -399,11 +394,6 @@ def test_a_household_deleted_with_its_visits_leaves_the_figures_consistent(world
     assert sum(n for _, n in report.per_day) == report.total.visits
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="coverage.py compares visited_at as text with a bound without fraction: "
-    "'2026-11-01T16:00:00.5Z' < '2026-11-01T16:00:00Z', so the visit counts as before the period",
-)
 def test_a_visit_in_the_first_second_of_the_start_day_is_in_the_period(world):
     """Canonical times carry a fraction only when there is one (``…:00.5Z``)."""
     g1 = world.service.grid("G1")

@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 
 from gridworker.domain import operations as ops
 from gridworker.domain import queries
-from gridworker.ui.main_window import CONFLICTS
 from tests.ui.test_visits_and_sync import open_window, sync
 
 
@@ -25,8 +24,8 @@ def test_conflict_is_listed_with_both_values_and_keep_theirs_resolves_it(qtbot, 
     assert window.banner.isVisible()
     assert "1 处修改冲突" in window.banner.text.text()
     qtbot.mouseClick(window.banner.action, Qt.MouseButton.LeftButton)
-    assert window.tabs.currentIndex() == CONFLICTS
-    assert window.tabs.tabText(CONFLICTS) == "冲突与被拒（1）"
+    assert window.tabs.currentWidget() is window.conflicts
+    assert window.tabs.tabText(window.tabs.indexOf(window.conflicts)) == "冲突与被拒（1）"
 
     page = window.conflicts
     model = page.conflicts
@@ -46,7 +45,7 @@ def test_conflict_is_listed_with_both_values_and_keep_theirs_resolves_it(qtbot, 
     with qtbot.waitSignal(window.sync.finished, timeout=20000):
         qtbot.mouseClick(theirs, Qt.MouseButton.LeftButton)  # one click: resolve, then sync
     assert model.rowCount() == 0
-    assert window.tabs.tabText(CONFLICTS) == "冲突与被拒（0）"
+    assert window.tabs.tabText(window.tabs.indexOf(window.conflicts)) == "冲突与被拒（0）"
     assert window.indicator.unsent.text() == "未上传 0 条"
     assert queries.household_detail(window.ctx.store, household)["phone"] == "13900139000"
     colleague.syncer.sync()

@@ -7,7 +7,6 @@ from PySide6.QtCore import Qt
 from gridworker.domain import queries
 from gridworker.ui.issue_dialog import IssueDialog
 from gridworker.ui.issues import CommentDialog
-from gridworker.ui.main_window import ISSUES
 from tests.ui.test_visits_and_sync import open_window
 
 
@@ -51,7 +50,7 @@ def test_raise_an_issue_with_a_photo_from_a_household(qtbot, ui_world, photo):
 
     window.open_issue(issue["id"])
     panel = window.issues.panel
-    assert window.tabs.currentIndex() == ISSUES
+    assert window.tabs.currentWidget() is window.issues
     assert panel.title.text() == "3号楼下井盖破损"
     assert panel.facts["category"].text() == "公用设施 / 井盖"
     assert panel.facts["ref"].text() == "20261126-0042"

@@ -1,0 +1,119 @@
+"""Dialogs of the issue workflow that need more than a comment: escalate (上报) and reassign (改派)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gridworker.domain import queries
+
+from .context import AppContext
+from .widgets import error_label
+
+Row = dict[str, Any]
+
+# 12345 hotline ticket numbers: letters, digits and dashes (formats differ between cities).
+TICKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,39}$")
+
+
+class _Dialog(QDialog):
+    def __init__(self, title: str, parent: QWidget | None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(460)
+        self.form = QFormLayout()
+        self.comment = QPlainTextEdit()
+        self.comment.setTabChangesFocus(True)
+        self.comment.setMaximumHeight(110)
+        self.error = error_label()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _accept(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.error.setText(problem)
+            self.error.show()
+            return
+        self.accept()
+
+    def problem(self) -> str | None:
+        return None
+
+    def comment_text(self) -> str:
+        return self.comment.toPlainText().strip()
+
+
+class EscalateDialog(_Dialog):
+    """上报: to the street office or the 12345 hotline, with the ticket number when there is one."""
+
+    def __init__(self, issue: Row, parent: QWidget | None = None):
+        super().__init__(self.tr("Escalate the issue"), parent)
+        self.ticket = QLineEdit(issue.get("external_ref") or "")
+        self.ticket.setPlaceholderText(self.tr("e.g. 2026112600123 (leave empty if none)"))
+        self.ticket.setMaxLength(40)
+        self.comment.setPlaceholderText(
+            self.tr("Why it cannot be solved in the grid, and to whom it went")
+        )
+        self.form.addRow(self.tr("12345 ticket"), self.ticket)
+        self.form.addRow(self.tr("Comment (required)"), self.comment)
+        self.ok.setText(self.tr("Escalate"))
+
+    def ticket_number(self) -> str | None:
+        return self.ticket.text().strip() or None
+
+    def problem(self) -> str | None:
+        ticket = self.ticket_number()
+        if ticket and not TICKET.match(ticket):
+            return self.tr("The ticket number may only hold letters, digits and dashes.")
+        if not self.comment_text():
+            return self.tr("Please say why the issue is escalated.")
+        return None
+
+
+class ReassignDialog(_Dialog):
+    """改派: another worker of the issue's grid takes it over."""
+
+    def __init__(self, ctx: AppContext, issue: Row, parent: QWidget | None = None):
+        super().__init__(self.tr("Reassign the issue"), parent)
+        self.person = QComboBox()
+        self.person.addItem(self.tr("(nobody)"), None)
+        for person in queries.workers_of(ctx.store, issue.get("grid_id")):
+            self.person.addItem(person["display_name"], person["id"])
+        current = self.person.findData(issue.get("assignee_id"))
+        self.person.setCurrentIndex(max(current, 0))
+        self.comment.setPlaceholderText(self.tr("What the new assignee should know (optional)"))
+        self.form.addRow(self.tr("Assign to"), self.person)
+        self.form.addRow(self.tr("Comment"), self.comment)
+        if self.person.count() == 1:
+            self.form.addRow(
+                QLabel(self.tr("Nobody else holds this grid yet: sync to load the names."))
+            )
+        self.ok.setText(self.tr("Reassign"))
+
+    def assignee(self) -> str | None:
+        return self.person.currentData()
+
+    def assignee_name(self) -> str:
+        return self.person.currentText()
