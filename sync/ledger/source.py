@@ -1,0 +1,147 @@
+"""The rows of a ledger, read from either side's entity tables.
+
+The service and the desktop app build their entity tables from the same field definitions
+(``sync.tables``), both with ``grid_id`` and ``deleted``; ``ledger_rows`` reads either, given
+the tables, and returns the row dicts ``sync.ledger.columns`` describes (without the
+households' optional ``last_visit``, which each side knows its own fastest way to find).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from sync.protocol import codes
+from sync.protocol.entities import ENTITIES
+from sync.protocol.values import SHANGHAI
+
+from .errors import LedgerError
+
+HOUSEHOLD_KEYS = ("address", "building", "unit", "room", "kind", "tags", "visit_interval_days")
+_RELATION_ORDER = {code: i for i, code in enumerate(codes.RELATIONS)}
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str | None) -> tuple[Any, ...]:
+    """Sort key in which 2号楼 comes before 10号楼."""
+    parts = _DIGITS.split(text or "")
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def local_day_start(day: dt.date) -> str:
+    """The UTC time text at which ``day`` begins in Asia/Shanghai, as a prefix bound.
+
+    Canonical times sort as text; a bound without the ``Z`` compares right against times
+    with and without a fraction of a second.
+    """
+    start = dt.datetime.combine(day, dt.time(0), SHANGHAI).astimezone(dt.UTC)
+    return start.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def ledger_rows(
+    conn: Connection,
+    tables: Mapping[str, Table],
+    entity: str,
+    grid_id: str,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """The live rows of ``entity`` in ``grid_id``, in ledger order.
+
+    Visits are filtered by the local date of ``visited_at``, issues by that of ``updated_at``
+    (both ends inclusive); households and residents are never filtered by date.
+    """
+    if entity == "households":
+        return _households(conn, tables["households"], grid_id)
+    if entity == "residents":
+        return _residents(conn, tables["residents"], tables["households"], grid_id)
+    if entity == "visits":
+        return _visits(conn, tables["visits"], tables["households"], grid_id, date_from, date_to)
+    if entity == "issues":
+        return _issues(conn, tables["issues"], grid_id, date_from, date_to)
+    raise LedgerError(f"不支持导出该类数据：{entity}")
+
+
+def _fields(table: Table, entity: str) -> list[Any]:
+    return [table.c.id, *(table.c[name] for name in ENTITIES[entity].fields if name != "grid_id")]
+
+
+def _households(conn: Connection, h: Table, grid_id: str) -> list[dict[str, Any]]:
+    query = select(*_fields(h, "households"), h.c.grid_id, h.c.updated_at).where(
+        h.c.grid_id == grid_id, h.c.deleted.is_(False)
+    )
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    rows.sort(key=lambda r: natural_key(r["address"]))
+    return rows
+
+
+def _residents(conn: Connection, r: Table, h: Table, grid_id: str) -> list[dict[str, Any]]:
+    query = (
+        select(
+            *_fields(r, "residents"),
+            r.c.grid_id,
+            *(h.c[k].label(f"household_{k}") for k in HOUSEHOLD_KEYS),
+        )
+        .join(h, h.c.id == r.c.household_id)
+        .where(r.c.grid_id == grid_id, r.c.deleted.is_(False), h.c.deleted.is_(False))
+    )
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    rows.sort(
+        key=lambda row: (
+            natural_key(row["household_address"]),
+            row["household_id"],
+            _RELATION_ORDER.get(row["relation"], len(_RELATION_ORDER)),
+            row["birth_date"] or "",
+            row["name"],
+        )
+    )
+    return rows
+
+
+def _between(column: Any, date_from: dt.date | None, date_to: dt.date | None) -> list[Any]:
+    out = []
+    if date_from is not None:
+        out.append(column >= local_day_start(date_from))
+    if date_to is not None:
+        out.append(column < local_day_start(date_to + dt.timedelta(days=1)))
+    return out
+
+
+def _visits(
+    conn: Connection,
+    v: Table,
+    h: Table,
+    grid_id: str,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> list[dict[str, Any]]:
+    query = (
+        select(*_fields(v, "visits"), v.c.grid_id, h.c.address, h.c.head_name)
+        .join(h, h.c.id == v.c.household_id)
+        .where(
+            v.c.grid_id == grid_id,
+            v.c.deleted.is_(False),
+            *_between(v.c.visited_at, date_from, date_to),
+        )
+        .order_by(v.c.visited_at, v.c.id)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _issues(
+    conn: Connection, i: Table, grid_id: str, date_from: dt.date | None, date_to: dt.date | None
+) -> list[dict[str, Any]]:
+    query = (
+        select(*_fields(i, "issues"), i.c.grid_id, i.c.updated_at)
+        .where(
+            i.c.grid_id == grid_id,
+            i.c.deleted.is_(False),
+            *_between(i.c.updated_at, date_from, date_to),
+        )
+        .order_by(i.c.updated_at.desc(), i.c.id)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]

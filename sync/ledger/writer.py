@@ -1,0 +1,154 @@
+"""Writing a ledger to .xlsx (openpyxl, write-only: streaming and fast) or .csv (UTF-8 + BOM)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .columns import TEXT_KEYS, Cell, columns_of, render_rows
+from .errors import LedgerError
+
+SHEET_TITLES = {
+    "households": "住户台账",
+    "residents": "居民台账",
+    "visits": "走访记录",
+    "issues": "民情事项",
+}
+
+MAX_WIDTH = 50
+_PADDING = 2
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+# A cell starting with one of these is a formula to Excel (CSV injection); see _csv_safe.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def write_ledger(
+    path: Path,
+    entity: str,
+    rows: Iterable[dict[str, Any]],
+    names: Mapping[str, str] | None = None,
+    *,
+    title: str | None = None,
+) -> int:
+    """Write ``rows`` of ``entity`` to ``path`` (.xlsx or .csv); returns the rows written.
+
+    ``title`` names the worksheet (default: the entity's ledger name, e.g. 居民台账); the
+    header stays in row 1 so the file can be imported again. The file is written beside
+    ``path`` first and moved into place, so a failed export never leaves half a file.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise LedgerError(f"不支持的导出格式“{path.suffix or '无扩展名'}”，请使用 .xlsx 或 .csv")
+    columns = columns_of(entity)
+    header = [c.header for c in columns]
+    body = list(render_rows(entity, rows, names))
+    temp = path.with_name(f".{path.name}.part")
+    try:
+        if suffix == ".csv":
+            _write_csv(temp, header, body)
+        else:
+            text_columns = [
+                i for i, c in enumerate(columns) if c.key.removeprefix("household_") in TEXT_KEYS
+            ]
+            _write_xlsx(temp, title or SHEET_TITLES[entity], header, body, text_columns)
+        os.replace(temp, path)
+    except OSError:
+        temp.unlink(missing_ok=True)
+        raise LedgerError(
+            f"无法写入文件 {path.name}：请检查文件夹是否存在、是否有写入权限，"
+            "或该文件是否正在 Excel 中打开"
+        ) from None
+    return len(body)
+
+
+def _write_csv(path: Path, header: list[str], body: list[list[Cell]]) -> None:
+    # utf-8-sig: the BOM makes Excel read the file as UTF-8 instead of the system's GBK.
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows([_csv_safe(v) for v in row] for row in body)
+
+
+def _csv_safe(value: Cell) -> Cell:
+    """Text that Excel would run as a formula gets a leading ' (the importer removes it)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _write_xlsx(
+    path: Path, title: str, header: list[str], body: list[list[Cell]], text_columns: list[int]
+) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_sheet_title(title))
+    # Write-only sheets take panes and column widths, but only before the first row.
+    ws.freeze_panes = "A2"
+    for index, width in enumerate(column_widths(header, body), start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    bold = Font(bold=True)
+    header_cells = []
+    for text in header:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = bold
+        header_cells.append(cell)
+    ws.append(header_cells)
+    for row in body:
+        out: list[Any] = row
+        for index in text_columns:
+            value = row[index]
+            if value is not None:
+                # ID numbers and phones as text cells, shown as text (format "@") if edited.
+                cell = WriteOnlyCell(ws, value=str(value))
+                cell.number_format = "@"
+                if out is row:
+                    out = list(row)
+                out[index] = cell
+        for index, value in enumerate(row):
+            if isinstance(value, str) and value.startswith("="):
+                # openpyxl would store it as a formula; a note may well start with "=".
+                cell = WriteOnlyCell(ws, value=value)
+                cell.data_type = "s"
+                if out is row:
+                    out = list(row)
+                out[index] = cell
+        ws.append(out)
+    wb.save(path)
+
+
+def _sheet_title(title: str) -> str:
+    return _BAD_SHEET_CHARS.sub("_", title).strip("'")[:31] or "Sheet1"
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in Excel: CJK and full-width characters count two."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def column_widths(header: list[str], body: list[list[Cell]]) -> list[float]:
+    """A width per column that fits its header and values, capped at ``MAX_WIDTH``."""
+    widths = [display_width(h) for h in header]
+    limit = MAX_WIDTH - _PADDING
+    for row in body:
+        for index, value in enumerate(row):
+            if value is None:
+                continue
+            text = value if isinstance(value, str) else str(value)
+            current = widths[index]
+            # A text of n characters is n to 2n wide: skip those that cannot win.
+            if current >= limit or 2 * len(text) <= current:
+                continue
+            widths[index] = max(current, min(limit, display_width(text)))
+    return [float(min(MAX_WIDTH, w + _PADDING)) for w in widths]
