@@ -86,11 +86,21 @@ def _write_xlsx(
     path: Path, title: str, header: list[str], body: list[list[Cell]], text_columns: list[int]
 ) -> None:
     from openpyxl import Workbook
+
+    # Open the file first: a write-only sheet that never gets saved complains when collected.
+    with open(path, "wb") as out:
+        wb = Workbook(write_only=True)
+        _fill_sheet(wb, title, header, body, text_columns)
+        wb.save(out)
+
+
+def _fill_sheet(
+    wb: Any, title: str, header: list[str], body: list[list[Cell]], text_columns: list[int]
+) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook(write_only=True)
     ws = wb.create_sheet(_sheet_title(title))
     # Write-only sheets take panes and column widths, but only before the first row.
     ws.freeze_panes = "A2"
@@ -123,7 +133,6 @@ def _write_xlsx(
                     out = list(row)
                 out[index] = cell
         ws.append(out)
-    wb.save(path)
 
 
 def _sheet_title(title: str) -> str:
