@@ -10,7 +10,8 @@ Row dicts are the entity's stored fields plus, per entity:
 - ``residents``: the household's fields prefixed ``household_`` (``household_address``,
   ``household_building``, ``household_unit``, ``household_room``, ``household_kind``,
   ``household_tags``, ``household_visit_interval_days``), so that one row per resident carries
-  everything ``plan_import`` needs to import the file again.
+  everything ``plan_import`` needs to import the file again. A household without residents
+  has one row with the resident fields blank (imported again as a household-only row).
 - ``visits``: ``address``, ``head_name`` and ``grid_id`` of the visited household.
 - ``issues``: nothing more.
 
@@ -45,6 +46,7 @@ class Column:
     kind: str = "text"
     codes: codes.CodeSet | None = None  # for kind "code"
     labels: tuple[str, str] = YES_NO  # for kind "bool": (true, false)
+    default: Any = None  # shown for a missing value (a visit's unset follow_up is "否")
 
 
 def _code(key: str, header: str, code_set: codes.CodeSet) -> Column:
@@ -93,7 +95,7 @@ EXPORT_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("people_met", "见到的人", "people"),
         Column("worker_id", "走访人", "user"),
         Column("notes", "备注"),
-        Column("follow_up", "需跟进", "bool"),
+        Column("follow_up", "需跟进", "bool", default=False),
         _code("review_status", "审核状态", codes.REVIEW_STATUSES),
         Column("review_comment", "审核意见"),
         Column("reviewed_by", "审核人", "user"),
@@ -169,7 +171,9 @@ def _renderer(column: Column, names: Mapping[str, str]) -> Callable[[dict[str, A
         return local_time(value) if value else None
 
     def boolean(row: dict[str, Any]) -> Cell:
-        value = row.get(key)
+        value = row.get(key, column.default)
+        if value is None:
+            value = column.default
         if value is None:
             return None
         return column.labels[0] if value else column.labels[1]

@@ -100,7 +100,8 @@ class PlannedHousehold:
     values: dict[str, Any] | None = None  # a new household's create values (with id)
     existing_id: str | None = None  # or the household already in the grid
     residents: list[dict[str, Any]] = field(default_factory=list)  # create values (with ids)
-    rows: list[int] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # the rows that went into it
+    resident_rows: list[int] = field(default_factory=list)  # the row of each resident
 
     @property
     def id(self) -> str:
@@ -148,6 +149,13 @@ class ImportPlan:
             "skipped": self.skipped,
             "error_rows": self.error_rows,
         }
+
+    def source_rows(self) -> dict[str, int]:
+        """The ledger row each planned household and resident comes from, by id."""
+        out = {h.id: h.row for h in self.households}
+        for h in self.households:
+            out.update({r["id"]: row for r, row in zip(h.residents, h.resident_rows, strict=True)})
+        return out
 
     def mutations(self) -> list[dict[str, Any]]:
         """Protocol create mutations (without seq): new households first, then residents."""
@@ -552,6 +560,7 @@ class _Planner:
             if resident["present"] is None:
                 resident["present"] = True
             planned.residents.append(resident)
+            planned.resident_rows.append(row.number)
         return True
 
     def _new_household(self, row: _Row, key: str) -> PlannedHousehold:

@@ -80,26 +80,30 @@ def _households(conn: Connection, h: Table, grid_id: str) -> list[dict[str, Any]
 
 
 def _residents(conn: Connection, r: Table, h: Table, grid_id: str) -> list[dict[str, Any]]:
-    query = (
-        select(
-            *_fields(r, "residents"),
-            r.c.grid_id,
-            *(h.c[k].label(f"household_{k}") for k in HOUSEHOLD_KEYS),
-        )
-        .join(h, h.c.id == r.c.household_id)
-        .where(r.c.grid_id == grid_id, r.c.deleted.is_(False), h.c.deleted.is_(False))
+    """Residents with their household's fields; a household without residents appears once,
+    its resident fields blank, so that the file imports it again as a household-only row."""
+    homes = _households(conn, h, grid_id)
+    query = select(*_fields(r, "residents"), r.c.grid_id).where(
+        r.c.grid_id == grid_id, r.c.deleted.is_(False)
     )
-    rows = [dict(row) for row in conn.execute(query).mappings()]
-    rows.sort(
-        key=lambda row: (
-            natural_key(row["household_address"]),
-            row["household_id"],
-            _RELATION_ORDER.get(row["relation"], len(_RELATION_ORDER)),
-            row["birth_date"] or "",
-            row["name"],
+    people: dict[str, list[dict[str, Any]]] = {}
+    for row in conn.execute(query).mappings():
+        people.setdefault(row["household_id"], []).append(dict(row))
+    blank = {name: None for name in ("id", *ENTITIES["residents"].fields)}
+    out = []
+    for home in homes:
+        household = {f"household_{k}": home[k] for k in HOUSEHOLD_KEYS}
+        members = sorted(
+            people.get(home["id"], []),
+            key=lambda p: (
+                _RELATION_ORDER.get(p["relation"], len(_RELATION_ORDER)),
+                p["birth_date"] or "",
+                p["name"],
+            ),
         )
-    )
-    return rows
+        for person in members or [dict(blank, household_id=home["id"], grid_id=grid_id)]:
+            out.append({**person, **household})
+    return out
 
 
 def _between(column: Any, date_from: dt.date | None, date_to: dt.date | None) -> list[Any]:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+from sync.ledger.errors import LedgerError
 
 from . import admin
 from .context import ApiError
@@ -66,7 +70,38 @@ def build_parser() -> argparse.ArgumentParser:
         "seed-demo", help="load the demo community (users demo-worker, demo-supervisor)"
     )
     seed.add_argument("--size", default="demo", help="demo (default), worker, supervisor or city")
+
+    export = sub.add_parser(
+        "export",
+        help="write a grid's ledger (台账) to .xlsx or .csv",
+        description="Write the live rows of a grid to an Excel (.xlsx) or CSV file. --from/--to "
+        "(local dates, inclusive) filter visits by visit time and issues by last update; "
+        "households and residents are always exported whole.",
+    )
+    export.add_argument("entity", choices=["households", "residents", "visits", "issues"])
+    export.add_argument("--grid", required=True, metavar="GRID_ID")
+    export.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE", help=".xlsx or .csv")
+
+    ledger = sub.add_parser(
+        "import-households",
+        help="import a household ledger (.xlsx/.csv) into a grid",
+        description="Read a household or residents ledger, print what it would import and "
+        "every problem by row and column; with --commit, write the valid rows in one "
+        "transaction (rows with errors are left out, rows already in the grid are skipped).",
+    )
+    ledger.add_argument("file", metavar="FILE", type=Path)
+    ledger.add_argument("--grid", required=True, metavar="GRID_ID")
+    ledger.add_argument("--commit", action="store_true", help="write (default: only report)")
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("日期应为 YYYY-MM-DD") from None
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -98,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, settings, engine)
     except ApiError as exc:
         print(f"gridsync: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    except LedgerError as exc:
+        print(f"gridsync: {exc.message}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
@@ -151,6 +189,48 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
 
         upgrade(engine)
         _print(seed(engine, settings, args.size))
+    elif command == "export":
+        from .ledgers import export_ledger
+
+        if args.date_from and args.date_to and args.date_from > args.date_to:
+            print("gridsync: --from 不能晚于 --to", file=sys.stderr)
+            return 1
+        count = export_ledger(
+            engine, args.entity, args.grid, args.out, args.date_from, args.date_to
+        )
+        print(f"已导出 {count} 行到 {args.out}")
+    elif command == "import-households":
+        return _import_households(args, settings, engine)
+    return 0
+
+
+def _import_households(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
+    from sync.ledger.reader import read_table
+
+    from .ledgers import import_households
+
+    table = read_table(args.file)
+    result = import_households(engine, settings, table, args.grid, commit=args.commit)
+    plan = result.plan
+    print(plan.report_text())
+    print()
+    if not result.committed:
+        print(
+            "这是预览，尚未写入数据库。确认无误后加 --commit 再运行一次即可导入"
+            "（有错误的行不会导入）。"
+        )
+    elif result.versions is None:
+        print("没有需要导入的新住户或居民，数据库未改动。")
+    else:
+        first, last = result.versions
+        print(
+            f"已导入网格 {args.grid}：新增住户 {plan.new_households} 户、居民 "
+            f"{plan.new_residents} 人（变更序号 {first}–{last}）。"
+        )
+    if plan.error_rows:
+        print(
+            f"有 {plan.error_rows} 行因错误未导入，修改后可再次导入同一文件（已导入的行会跳过）。"
+        )
     return 0
 
 
