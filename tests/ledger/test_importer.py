@@ -515,3 +515,13 @@ def test_the_sheet_with_the_ledger_is_chosen(tmp_path):
     table_ = read_table(tmp_path / "two.xlsx")
     assert table_.sheet == "住户"
     assert table_.rows[1] == ["1号楼101室", "甲"]
+
+
+def test_the_exporters_formula_guard_is_removed():
+    plan = plan_import(
+        table(["地址", "姓名", "备注"], ["'-1层储藏室", "甲", "'=核实"]), "g1", ExistingData()
+    )
+    (household,) = plan.households
+    assert household.values is not None
+    assert household.values["address"] == "-1层储藏室"
+    assert household.residents[0]["notes"] == "=核实"

@@ -265,6 +265,8 @@ def test_a_messy_ledger_imports_only_its_valid_rows(db, service, grid_a, tmp_pat
     ]
     assert [(r[1], r[5]) for r in after["residents"]] == [("张伟", "head"), ("李芳", "spouse")]
     assert after["grid"] == (4, *after["recount"])
+    with service.engine.connect() as conn:  # no admin yet: updated by nobody, as seeded rows
+        assert set(conn.execute(select(R.c.updated_by)).scalars()) == {None}
 
 
 def test_import_errors_stop_with_a_message(db, grid_a, tmp_path, capsys):
