@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sync.protocol.values import SHANGHAI
 from sync.protocol.workflow import DEFAULT_INTERVAL_DAYS, MONTHLY_TAGS, WEEKLY_TAGS
@@ -125,13 +125,9 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
     grid_names = {g["grid_id"]: g.get("name") or g["grid_id"] for g in queries.grids(store)}
 
     household_filter = [H.c.deleted.is_(False)]
-    # Visits of a deleted household stay as history, but its figures are gone with it.
-    live = select(H.c.id).where(*household_filter)
+    visit_filter = [V.c.deleted.is_(False)]
     if grid_id:
         household_filter.append(H.c.grid_id == grid_id)
-        live = live.where(H.c.grid_id == grid_id)
-    visit_filter = [V.c.deleted.is_(False), V.c.household_id.in_(live)]
-    if grid_id:
         visit_filter.append(V.c.grid_id == grid_id)
     with store.read() as conn:
         households = list(
@@ -141,26 +137,19 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
                 )
             )
         )
-        last_before = {
-            r.household_id: r.last
-            for r in conn.execute(
-                select(V.c.household_id, func.max(V.c.visited_at).label("last"))
-                .where(
-                    *visit_filter,
-                    V.c.outcome.in_(COUNTED_OUTCOMES),
-                    V.c.visited_at < lo,
-                )
-                .group_by(V.c.household_id)
-            )
-        }
-        in_period = list(
-            conn.execute(
+        live = {h.id for h in households}
+        # Visits of a deleted household stay as history, but its figures are gone with it.
+        in_period = [
+            v
+            for v in conn.execute(
                 select(V.c.household_id, V.c.visited_at, V.c.outcome, V.c.worker_id)
                 .where(*visit_filter, V.c.visited_at >= lo, V.c.visited_at < hi)
                 .order_by(V.c.visited_at)
             )
-        )
+            if v.household_id in live
+        ]
 
+    last_before = _last_visits_before(store, [h.id for h in households if is_key(h.tags or ())], lo)
     counted_days: dict[str, list[dt.date]] = defaultdict(list)
     visitors: dict[str, set[str]] = defaultdict(set)
     visits_by_worker: Counter[str] = Counter()
@@ -229,6 +218,31 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
     )
 
 
+def _last_visits_before(store: Store, household_ids: list[str], bound: str) -> dict[str, str]:
+    """The last counting visit before the period, of the key households only (the others
+    need none): for each, a walk back down its (household, time) index from the period's
+    start that stops at the first counting visit, not a scan of all its visits."""
+    last = (
+        select(V.c.visited_at)
+        .where(
+            V.c.household_id == H.c.id,
+            V.c.visited_at < bound,
+            V.c.outcome.in_(COUNTED_OUTCOMES),
+            V.c.deleted.is_(False),
+        )
+        .order_by(V.c.visited_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    out: dict[str, str] = {}
+    with store.read() as conn:
+        for start in range(0, len(household_ids), 900):
+            chunk = household_ids[start : start + 900]
+            query = select(H.c.id, last).where(H.c.id.in_(chunk))
+            out.update({hid: when for hid, when in conn.execute(query) if when})
+    return out
+
+
 def _visits_by_grid(
     in_period: list[Any], households: list[Any], judged_to: dt.date
 ) -> Counter[str]:
@@ -247,16 +261,17 @@ def _worker_figures(
     visitors: dict[str, set[str]],
     visits_by_worker: Counter[str],
 ) -> list[Figures]:
-    people = {p["id"]: p for p in queries.people(store) if p.get("role") == "worker"}
+    directory = {p["id"]: p for p in queries.people(store)}
+    people = {pid: p for pid, p in directory.items() if p.get("role") == "worker"}
     worker_grids: dict[str, set[str]] = {
         pid: set(p.get("grids") or ()) & set(grid_households) for pid, p in people.items()
     }
     # Someone who visited but is not (or no longer) in the directory: judged on the grids
-    # where they visited.
+    # where they visited. A supervisor's own visits count for the grid, not as a worker's.
     for household_grid, ids in grid_households.items():
         for hid in ids:
             for worker in visitors.get(hid, ()):
-                if worker not in people:
+                if worker not in directory:
                     worker_grids.setdefault(worker, set()).add(household_grid)
     names = queries.names(store)
     out = []

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from gridworker.domain import queries
+from sync.protocol.entities import ENTITIES
 
 from .context import AppContext
 from .widgets import error_label
@@ -25,7 +26,8 @@ from .widgets import error_label
 Row = dict[str, Any]
 
 # 12345 hotline ticket numbers: letters, digits and dashes (formats differ between cities).
-TICKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,39}$")
+TICKET_LENGTH = ENTITIES["issues"].fields["external_ref"].max_length
+TICKET = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9-]{{2,{TICKET_LENGTH - 1}}}$")
 
 
 class _Dialog(QDialog):
@@ -70,9 +72,10 @@ class EscalateDialog(_Dialog):
 
     def __init__(self, issue: Row, parent: QWidget | None = None):
         super().__init__(self.tr("Escalate the issue"), parent)
-        self.ticket = QLineEdit(issue.get("external_ref") or "")
+        self.known_ticket = issue.get("external_ref") or ""
+        self.ticket = QLineEdit(self.known_ticket)
         self.ticket.setPlaceholderText(self.tr("e.g. 2026112600123 (leave empty if none)"))
-        self.ticket.setMaxLength(40)
+        self.ticket.setMaxLength(max(TICKET_LENGTH, len(self.known_ticket)))
         self.comment.setPlaceholderText(
             self.tr("Why it cannot be solved in the grid, and to whom it went")
         )
@@ -85,7 +88,7 @@ class EscalateDialog(_Dialog):
 
     def problem(self) -> str | None:
         ticket = self.ticket_number()
-        if ticket and not TICKET.match(ticket):
+        if ticket and ticket != self.known_ticket and not TICKET.match(ticket):
             return self.tr("The ticket number may only hold letters, digits and dashes.")
         if not self.comment_text():
             return self.tr("Please say why the issue is escalated.")

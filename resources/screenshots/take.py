@@ -215,6 +215,57 @@ def shoot(app, worker, settings, demo, out: Path, tmp: Path) -> int:
     return 0
 
 
+def messy_ledger(path: Path) -> Path:
+    """A household ledger as community offices keep them: a merged title, the header in row
+    3 under other names, an address merged down a household, a 15-digit number, a wrong check
+    character, full-width digits, spaces in a phone, a blank row and a total."""
+    from openpyxl import Workbook
+    from stdnum.cn import ric
+
+    def number(body: str) -> str:
+        return body + ric.calc_check_digit(body + "0")
+
+    rows = [
+        ["西门社区网格三 住户信息台账"],
+        ["填报单位：西门社区居委会    填表日期：2026年11月"],
+        ["序号", "家庭住址", "姓名", "公民身份号码", "性别", "与户主关系", "手机号", "人员类别"],
+        [
+            1,
+            "海州区海州街道 锦屏路 88号",
+            "周建国",
+            number("32070619480312003"),
+            "男",
+            "户主",
+            "138 5123 4567",
+            "独居老人、党员",
+        ],
+        [2, "海州区海州街道 锦屏路 90号", "吴桂兰", "320706500623002", "女", "户主", None, "低保"],
+        [3, None, "吴晓东", "320706198011070032", "男", "儿子", "13951234567"],
+        [
+            4,
+            "海州区海州街道 锦屏路 92号",
+            "郑丽华",
+            number("32070619750901004"),
+            "女",
+            "户主",
+            "１３９５１２３４５６８",
+            "残疾人",
+        ],
+        [5, None, "郑小雨", number("32070620120415002"), "女", "女儿", None, "留守儿童"],
+        [],
+        [6, "海州区海州街道 锦屏路 94号", "孙志强", number("32070619660708001"), "男", "表哥"],
+        ["合计：6人"],
+    ]
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for merge in ("A1:H1", "A2:H2", "B5:B6", "B7:B8", "A11:H11"):
+        sheet.merge_cells(merge)
+    book.save(path)
+    return path
+
+
 def shoot_supervisor(app, supervisor, settings, demo, out: Path, tmp: Path) -> int:
     """The supervisor's screens: review queue, coverage, issue oversight, ledgers."""
     tasks = Tasks()
@@ -249,13 +300,23 @@ def shoot_supervisor(app, supervisor, settings, demo, out: Path, tmp: Path) -> i
         save(app, dialog, out, "supervisor-escalate")
         dialog.reject()
 
-    for name, make in (("supervisor-export", window.export_ledger),):
-        try:
-            dialog = make()
-        except ImportError:
-            continue
-        save(app, dialog, out, name)
-        dialog.reject()
+    dialog = window.export_ledger()
+    dialog.entity.setCurrentIndex(dialog.entity.findData("visits"))
+    save(app, dialog, out, "supervisor-export")
+    dialog.reject()
+
+    dialog = window.import_ledger()
+    assert dialog is not None
+    dialog.grid.setCurrentIndex(dialog.grid.count() - 1)
+    ledger = messy_ledger(tmp / "西门社区住户台账.xlsx")
+    dialog.path.setText(str(ledger))
+    dialog.load(ledger)
+    tasks.wait()
+    settle(app, 10)
+    tasks.wait()
+    settle(app, 10)
+    save(app, dialog, out, "supervisor-import")
+    dialog.reject()
     window.tabs.setCurrentWidget(window.conflicts)
     settle(app)
     save(app, window, out, "supervisor-conflicts")

@@ -1359,6 +1359,10 @@
         <translation>正在读取 %1…</translation>
     </message>
     <message>
+        <source>No header row found: none of the first 15 rows names at least two known columns (such as 地址, 姓名, 身份证号).</source>
+        <translation>未找到表头：前 15 行中没有一行含有至少两个可识别的列名（如 地址、姓名、身份证号）。</translation>
+    </message>
+    <message>
         <source>(not imported)</source>
         <translation>（不导入）</translation>
     </message>

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Table, select
 
 from sync.protocol import codes
 from sync.protocol.entities import ENTITIES
-from sync.protocol.values import SHANGHAI
+from sync.protocol.values import local_day_bound
 
 from .errors import LedgerError
 
@@ -32,25 +32,15 @@ def natural_key(text: str | None) -> tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
 
-def local_day_start(day: dt.date) -> str:
-    """The UTC time text at which ``day`` begins in Asia/Shanghai, as a prefix bound.
-
-    Canonical times sort as text; a bound without the ``Z`` compares right against times
-    with and without a fraction of a second.
-    """
-    start = dt.datetime.combine(day, dt.time(0), SHANGHAI).astimezone(dt.UTC)
-    return start.strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def ledger_rows(
     conn: Connection,
     tables: Mapping[str, Table],
     entity: str,
-    grid_id: str,
+    grid_id: str | None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    """The live rows of ``entity`` in ``grid_id``, in ledger order.
+    """The live rows of ``entity`` in ``grid_id`` (None: in every grid), in ledger order.
 
     Visits are filtered by the local date of ``visited_at``, issues by that of ``updated_at``
     (both ends inclusive); households and residents are never filtered by date.
@@ -66,25 +56,30 @@ def ledger_rows(
     raise LedgerError(f"不支持导出该类数据：{entity}")
 
 
+def _in_grid(table: Table, grid_id: str | None) -> list[Any]:
+    """One grid's rows, or (None) every grid's the tables hold: a laptop's, all of its user's."""
+    return [] if grid_id is None else [table.c.grid_id == grid_id]
+
+
 def _fields(table: Table, entity: str) -> list[Any]:
     return [table.c.id, *(table.c[name] for name in ENTITIES[entity].fields if name != "grid_id")]
 
 
-def _households(conn: Connection, h: Table, grid_id: str) -> list[dict[str, Any]]:
+def _households(conn: Connection, h: Table, grid_id: str | None) -> list[dict[str, Any]]:
     query = select(*_fields(h, "households"), h.c.grid_id, h.c.updated_at).where(
-        h.c.grid_id == grid_id, h.c.deleted.is_(False)
+        *_in_grid(h, grid_id), h.c.deleted.is_(False)
     )
     rows = [dict(r) for r in conn.execute(query).mappings()]
     rows.sort(key=lambda r: natural_key(r["address"]))
     return rows
 
 
-def _residents(conn: Connection, r: Table, h: Table, grid_id: str) -> list[dict[str, Any]]:
+def _residents(conn: Connection, r: Table, h: Table, grid_id: str | None) -> list[dict[str, Any]]:
     """Residents with their household's fields; a household without residents appears once,
     its resident fields blank, so that the file imports it again as a household-only row."""
     homes = _households(conn, h, grid_id)
     query = select(*_fields(r, "residents"), r.c.grid_id).where(
-        r.c.grid_id == grid_id, r.c.deleted.is_(False)
+        *_in_grid(r, grid_id), r.c.deleted.is_(False)
     )
     people: dict[str, list[dict[str, Any]]] = {}
     for row in conn.execute(query).mappings():
@@ -101,7 +96,7 @@ def _residents(conn: Connection, r: Table, h: Table, grid_id: str) -> list[dict[
                 p["name"],
             ),
         )
-        for person in members or [dict(blank, household_id=home["id"], grid_id=grid_id)]:
+        for person in members or [dict(blank, household_id=home["id"], grid_id=home["grid_id"])]:
             out.append({**person, **household})
     return out
 
@@ -109,9 +104,9 @@ def _residents(conn: Connection, r: Table, h: Table, grid_id: str) -> list[dict[
 def _between(column: Any, date_from: dt.date | None, date_to: dt.date | None) -> list[Any]:
     out = []
     if date_from is not None:
-        out.append(column >= local_day_start(date_from))
+        out.append(column >= local_day_bound(date_from))
     if date_to is not None:
-        out.append(column < local_day_start(date_to + dt.timedelta(days=1)))
+        out.append(column < local_day_bound(date_to + dt.timedelta(days=1)))
     return out
 
 
@@ -119,7 +114,7 @@ def _visits(
     conn: Connection,
     v: Table,
     h: Table,
-    grid_id: str,
+    grid_id: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
 ) -> list[dict[str, Any]]:
@@ -127,7 +122,7 @@ def _visits(
         select(*_fields(v, "visits"), v.c.grid_id, h.c.address, h.c.head_name)
         .join(h, h.c.id == v.c.household_id)
         .where(
-            v.c.grid_id == grid_id,
+            *_in_grid(v, grid_id),
             v.c.deleted.is_(False),
             *_between(v.c.visited_at, date_from, date_to),
         )
@@ -137,12 +132,16 @@ def _visits(
 
 
 def _issues(
-    conn: Connection, i: Table, grid_id: str, date_from: dt.date | None, date_to: dt.date | None
+    conn: Connection,
+    i: Table,
+    grid_id: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
 ) -> list[dict[str, Any]]:
     query = (
         select(*_fields(i, "issues"), i.c.grid_id, i.c.updated_at)
         .where(
-            i.c.grid_id == grid_id,
+            *_in_grid(i, grid_id),
             i.c.deleted.is_(False),
             *_between(i.c.updated_at, date_from, date_to),
         )

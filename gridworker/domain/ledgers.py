@@ -1,0 +1,136 @@
+"""Ledgers (台账) from the desktop app: export what the laptop holds, import a household ledger.
+
+Rows for a ledger come from ``sync.ledger.source`` (the same query the service's ``gridsync
+export`` runs, over the client's copy of the tables). An import is planned by
+``sync.ledger.importer`` against the households and residents this laptop holds, and committed
+as ordinary creates (row + outbox in one local transaction), so it reaches the server and the
+grid's change sequence at the next sync, like any other change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from sync.ledger import source
+from sync.ledger.importer import ExistingData, ImportPlan, address_key
+from sync.ledger.writer import write_ledger
+from sync.protocol.errors import PermissionDenied
+from sync.protocol.workflow import REVIEWER_ROLES
+
+from ..store.local import Store
+from ..store.schema import ENTITY_TABLES, SearchKey
+from . import queries
+
+H = ENTITY_TABLES["households"]
+R = ENTITY_TABLES["residents"]
+
+Progress = Callable[[int, int], None]
+
+
+def ledger_rows(
+    store: Store,
+    entity: str,
+    grid_id: str | None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        rows = source.ledger_rows(conn, ENTITY_TABLES, entity, grid_id, date_from, date_to)
+        if entity == "households":
+            query = select(SearchKey.household_id, SearchKey.last_visit)
+            if grid_id is not None:
+                query = query.where(SearchKey.grid_id == grid_id)
+            last = dict(conn.execute(query).all())
+            for row in rows:
+                row["last_visit"] = last.get(row["id"])
+    return rows
+
+
+def names_for_ledger(store: Store, entity: str, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """User names, and for visits the names of the residents met."""
+    names = queries.names(store)
+    if entity == "visits":
+        met = {p for r in rows for p in r.get("people_met") or []}
+        with store.read() as conn:
+            for start in range(0, len(met), 500):
+                chunk = sorted(met)[start : start + 500]
+                names.update(
+                    dict(conn.execute(select(R.c.id, R.c.name).where(R.c.id.in_(chunk))).all())
+                )
+    return names
+
+
+def export_ledger(
+    store: Store,
+    entity: str,
+    grid_id: str | None,
+    path: Path,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> int:
+    """Write the ledger of a grid (None: every grid the laptop holds) to ``path`` (.xlsx or
+    .csv); returns the number of rows."""
+    rows = ledger_rows(store, entity, grid_id, date_from, date_to)
+    grid_name = next(
+        (g.get("name") for g in queries.grids(store) if g["grid_id"] == grid_id),
+        grid_id or "全部网格",
+    )
+    return write_ledger(
+        Path(path),
+        entity,
+        rows,
+        names_for_ledger(store, entity, rows),
+        title=f"{grid_name}",
+    )
+
+
+def existing_data(store: Store, grid_id: str) -> ExistingData:
+    """What the laptop already holds, to find the ledger's duplicates."""
+    with store.read() as conn:
+        households = {
+            address_key(r.address): r.id
+            for r in conn.execute(
+                select(H.c.id, H.c.address).where(H.c.grid_id == grid_id, H.c.deleted.is_(False))
+            )
+        }
+        by_number: dict[str, tuple[str, str]] = {}
+        names: dict[str, set[str]] = {}
+        for r in conn.execute(
+            select(R.c.household_id, R.c.name, R.c.id_number, R.c.grid_id).where(
+                R.c.deleted.is_(False)
+            )
+        ):
+            if r.id_number:
+                by_number[r.id_number] = (r.household_id, r.grid_id)
+            names.setdefault(r.household_id, set()).add(r.name)
+    return ExistingData(
+        households=households, residents_by_id_number=by_number, resident_names=names
+    )
+
+
+def check_may_import(store: Store) -> None:
+    if store.user.get("role") not in REVIEWER_ROLES:
+        raise PermissionDenied("只有网格长或管理员可以导入台账", code="forbidden")
+
+
+def commit_import(
+    store: Store, plan: ImportPlan, progress: Progress | None = None
+) -> dict[str, int]:
+    """Create the plan's households and residents in one local transaction."""
+    check_may_import(store)
+    mutations = plan.mutations()
+    counts = {"households": 0, "residents": 0}
+    with store.write() as conn:
+        for done, m in enumerate(mutations, 1):
+            store.create(conn, m["entity"], m["values"])
+            counts[m["entity"]] = counts.get(m["entity"], 0) + 1
+            if progress is not None and done % 200 == 0:
+                progress(done, len(mutations))
+    if progress is not None:
+        progress(len(mutations), len(mutations))
+    return counts
