@@ -278,3 +278,51 @@ def resolve_conflict(store: Store, conflict_id: int, keep: str) -> Row | None:
             update(ConflictRecord).where(ConflictRecord.id == conflict_id).values(state="settling")
         )
         return result
+
+
+# -- rejected changes ------------------------------------------------------------------------
+
+
+def mark_rejection_handled(store: Store, key: str) -> None:
+    """已处理: the refused change was dealt with (or is not wanted): hidden from the list."""
+    with store.write() as conn:
+        handled = list(store.get_meta("handled_rejections", [], conn) or [])
+        if key not in handled:
+            handled.append(key)
+            store.set_meta(conn, "handled_rejections", handled)
+
+
+def apply_rejection_again(store: Store, rejection: Row) -> Row:
+    """重新提交: make a refused change again from this laptop, as a new edit (for a household
+    that moved to another of the supervisor's grids, say); then it counts as handled."""
+    entity, row_id, op = rejection.get("entity"), rejection.get("row_id"), rejection.get("op")
+    payload = rejection.get("payload")
+    if entity not in ("households", "residents", "visits", "issues") or not row_id:
+        raise ValidationError("这条修改无法重新提交", code="invalid_value")
+    with store.write() as conn:
+        current = rowlib.load_row(conn, entity, row_id)
+        if op == "update" and isinstance(payload, dict):
+            if current is None or current["deleted"]:
+                raise ValidationError("该记录不在本机或已删除，无法重新提交", code="not_found")
+            changes = {
+                name: change.get("new") if isinstance(change, dict) else change
+                for name, change in payload.items()
+            }
+            result = store.update(conn, entity, row_id, changes)
+        elif op == "create" and isinstance(payload, dict):
+            if current is not None:
+                raise ValidationError("该记录已经存在，无需重新提交", code="already_exists")
+            values = {k: v for k, v in payload.items() if k not in _SERVER_OWNED}
+            result = store.create(conn, entity, values, row_id=row_id)
+        else:
+            raise ValidationError("这条修改无法重新提交", code="invalid_value")
+        handled = list(store.get_meta("handled_rejections", [], conn) or [])
+        handled.append(rejection["key"])
+        store.set_meta(conn, "handled_rejections", handled)
+        return result
+
+
+# Envelope and server-owned fields a create made again leaves to the server.
+_SERVER_OWNED = frozenset(
+    {"id", "version", "deleted", "updated_at", "updated_by", "worker_id", "author_id"}
+)

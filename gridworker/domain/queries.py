@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, literal, literal_column, or_, select
 
-from sync.protocol.values import SHANGHAI, local_day_bound
+from sync.protocol.values import SHANGHAI, format_time, local_day_bound
 
 from ..store.local import Store
 from ..store.schema import (
@@ -196,6 +196,14 @@ def household_detail(store: Store, household_id: str) -> Row | None:
         }
 
 
+def row(store: Store, entity: str, row_id: str) -> Row | None:
+    """One row of an entity as the laptop holds it (tombstones included)."""
+    table = ENTITY_TABLES[entity]
+    with store.read() as conn:
+        found = conn.execute(select(table).where(table.c.id == row_id)).mappings().first()
+    return _plain(found) if found is not None else None
+
+
 def attachments_of(store: Store, owner_id: str) -> list[Row]:
     with store.read() as conn:
         return [
@@ -347,18 +355,27 @@ def conflicts(store: Store) -> list[Row]:
         ]
 
 
-def rejections(store: Store) -> list[Row]:
-    """Rejected mutations: this device's own (from the outbox) and those the server lists."""
+def rejections(store: Store, *, include_handled: bool = False) -> list[Row]:
+    """Rejected mutations: this device's own (from the outbox) and those the server lists
+    (for a supervisor: everyone's in their grids), newest first. Each has a ``key``, the
+    mutation's ``op`` and its ``payload`` (values of a create, changes of an update); those
+    someone marked handled are left out unless asked for."""
+    handled = set(store.get_meta("handled_rejections", []) or [])
     with store.read() as conn:
         own = [
             {
+                "key": f"device:{r.seq}",
                 "source": "device",
                 "seq": r.seq,
                 "entity": r.entity,
                 "row_id": r.row_id,
+                "op": r.op,
                 "code": r.error_code,
                 "message": r.error_message,
                 "payload": r.payload,
+                "grid_id": None,
+                "user_name": store.user.get("display_name"),
+                "created_at": format_time(r.created_at) if r.created_at else None,
             }
             for r in conn.execute(
                 select(Outbox.__table__)
@@ -366,18 +383,28 @@ def rejections(store: Store) -> list[Row]:
                 .order_by(Outbox.seq.desc())
             )
         ]
-        listed = [
-            {"source": "server", **dict(r)}
-            for r in conn.execute(
-                select(RejectionRecord.__table__).order_by(RejectionRecord.id.desc())
-            ).mappings()
-        ]
+        listed = []
+        for r in conn.execute(
+            select(RejectionRecord.__table__).order_by(RejectionRecord.id.desc())
+        ).mappings():
+            mutation = r["mutation"] if isinstance(r["mutation"], dict) else {}
+            op = mutation.get("op")
+            listed.append(
+                {
+                    "key": f"server:{r['id']}",
+                    "source": "server",
+                    **dict(r),
+                    "op": op if isinstance(op, str) else None,
+                    "payload": mutation.get("values" if op == "create" else "changes"),
+                }
+            )
     seen = {r["seq"] for r in own}
-    return own + [
+    out = own + [
         r
         for r in listed
         if r["seq"] not in seen or r.get("user_name") != store.user.get("display_name")
     ]
+    return [r for r in out if include_handled or r["key"] not in handled]
 
 
 def people(store: Store) -> list[Row]:

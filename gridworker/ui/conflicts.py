@@ -28,11 +28,13 @@ from .widgets import heading, table_view
 
 Row = dict[str, Any]
 translate = QCoreApplication.translate
-ACTIONS = 5  # the column that holds the two buttons
+CONFLICT_ACTIONS = 7  # the columns that hold the buttons
+REJECTION_ACTIONS = 6
 
 
 def describe_row(store: Store, entity: str, row_id: str | None) -> str:
-    """What a person calls the record: a household's address, an issue's title."""
+    """What a person calls the record: a household's address, a resident's name and home,
+    a visit's household and time, an issue's title."""
     if not row_id:
         return ""
     if entity == "households":
@@ -41,6 +43,40 @@ def describe_row(store: Store, entity: str, row_id: str | None) -> str:
     if entity == "issues":
         issue = queries.issue_detail(store, row_id)
         return issue["title"] if issue else ""
+    if entity == "issue_updates":
+        update = queries.row(store, entity, row_id)
+        return describe_row(store, "issues", update["issue_id"]) if update else ""
+    if entity in ("residents", "visits"):
+        row = queries.row(store, entity, row_id)
+        if row is None:
+            return ""
+        home = queries.households_by_id(store, [row["household_id"]]).get(row["household_id"])
+        address = labels.short_address(home["address"]) if home else ""
+        if entity == "residents":
+            return f"{row['name']}（{address}）" if address else row["name"]
+        return f"{address} {labels.local_time(row['visited_at'])}".strip()
+    return ""
+
+
+def change_summary(r: Row) -> str:
+    """What a refused mutation wanted: 联系电话：138… → 139…; 新增; 删除."""
+    entity, op, payload = r.get("entity") or "", r.get("op"), r.get("payload")
+    if op == "delete":
+        return translate("Lists", "Delete")
+    if op == "create" and entity == "issue_updates" and isinstance(payload, dict):
+        status = labels.code_label("status", payload.get("status"))
+        comment = payload.get("comment") or ""
+        return f"→ {status}：{comment}" if status else comment
+    if op == "create":
+        return translate("Lists", "New record")
+    if op == "update" and isinstance(payload, dict):
+        parts = []
+        for field, change in payload.items():
+            new = change.get("new") if isinstance(change, dict) else change
+            parts.append(
+                f"{labels.field_label(entity, field)}：{labels.field_value(entity, field, new)}"
+            )
+        return "；".join(parts)
     return ""
 
 
@@ -52,20 +88,39 @@ def conflict_value(conflict: Row, side: str) -> str:
     return f"{text}（{who}）" if who else text
 
 
-def conflicts_model(store: Callable[[], Store], parent: Any = None) -> RowsModel:
-    def record(c: Row) -> str:
-        name = describe_row(store(), c["entity"], c["row_id"])
-        kind = labels.entity_label(c["entity"])
-        return f"{kind}：{name}" if name else kind
+def record_text(store: Callable[[], Store], r: Row) -> str:
+    name = describe_row(store(), r.get("entity") or "", r.get("row_id"))
+    payload = r.get("payload")
+    if not name and isinstance(payload, dict):
+        # A refused create never reached this laptop: name what it belongs to.
+        for parent, key in (("issues", "issue_id"), ("households", "household_id")):
+            if isinstance(payload.get(key), str):
+                name = describe_row(store(), parent, payload[key])
+                break
+    kind = labels.entity_label(r.get("entity") or "")
+    return f"{kind}：{name}" if name else kind
 
+
+def conflicts_model(
+    store: Callable[[], Store], grids: Callable[[], dict[str, str]], parent: Any = None
+) -> RowsModel:
+    """``ours`` is the value that arrived last (in effect), ``theirs`` the one it overwrote."""
     return RowsModel(
         [
-            Column(translate("Lists", "Record"), record, tooltip=record),
+            Column(translate("Lists", "When"), lambda c: labels.local_time(c.get("created_at"))),
+            Column(translate("Lists", "Grid"), lambda c: grids().get(c["grid_id"], c["grid_id"])),
+            Column(
+                translate("Lists", "Record"),
+                lambda c: record_text(store, c),
+                tooltip=lambda c: record_text(store, c),
+            ),
             Column(
                 translate("Lists", "Field"), lambda c: labels.field_label(c["entity"], c["field"])
             ),
-            Column(translate("Lists", "Mine"), lambda c: conflict_value(c, "ours")),
-            Column(translate("Lists", "Theirs"), lambda c: conflict_value(c, "theirs")),
+            Column(
+                translate("Lists", "In effect (arrived last)"), lambda c: conflict_value(c, "ours")
+            ),
+            Column(translate("Lists", "Overwritten"), lambda c: conflict_value(c, "theirs")),
             Column(translate("Lists", "Before both"), lambda c: conflict_value(c, "base")),
             Column(translate("Lists", "Keep"), lambda c: ""),
         ],
@@ -73,12 +128,15 @@ def conflicts_model(store: Callable[[], Store], parent: Any = None) -> RowsModel
     )
 
 
-def rejections_model(parent: Any = None) -> RowsModel:
+def rejections_model(
+    store: Callable[[], Store], grids: Callable[[], dict[str, str]], parent: Any = None
+) -> RowsModel:
     return RowsModel(
         [
+            Column(translate("Lists", "When"), lambda r: labels.local_time(r.get("created_at"))),
             Column(
-                translate("Lists", "Record"),
-                lambda r: labels.entity_label(r.get("entity") or ""),
+                translate("Lists", "Grid"),
+                lambda r: grids().get(r.get("grid_id") or "", r.get("grid_id") or ""),
             ),
             Column(
                 translate("Lists", "Whose"),
@@ -88,7 +146,18 @@ def rejections_model(parent: Any = None) -> RowsModel:
                     else (r.get("user_name") or "")
                 ),
             ),
-            Column(translate("Lists", "Reason"), lambda r: r.get("message") or r.get("code") or ""),
+            Column(
+                translate("Lists", "Record"),
+                lambda r: record_text(store, r),
+                tooltip=lambda r: record_text(store, r),
+            ),
+            Column(translate("Lists", "Changes asked"), change_summary, tooltip=change_summary),
+            Column(
+                translate("Lists", "Reason"),
+                lambda r: r.get("message") or r.get("code") or "",
+                tooltip=lambda r: r.get("message") or "",
+            ),
+            Column(translate("Lists", "Settle"), lambda r: ""),
         ],
         parent=parent,
     )
@@ -99,13 +168,16 @@ class ConflictsPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.sync_now = sync_now
-        self.conflicts = conflicts_model(lambda: ctx.store, self)
-        self.rejections = rejections_model(self)
-        self.conflicts_view = table_view(self.conflicts, stretch=0)
+        self._grids: dict[str, str] = {}
+        self.conflicts = conflicts_model(lambda: ctx.store, lambda: self._grids, self)
+        self.rejections = rejections_model(lambda: ctx.store, lambda: self._grids, self)
+        self.conflicts_view = table_view(self.conflicts, stretch=2)
         self.conflicts_view.setObjectName("conflicts")
         self.conflicts_view.verticalHeader().setDefaultSectionSize(38)
-        self.rejections_view = table_view(self.rejections, stretch=2)
+        self.rejections_view = table_view(self.rejections, stretch=5)
+        self.rejections_view.verticalHeader().setDefaultSectionSize(38)
         self.buttons: dict[int, tuple[QPushButton, QPushButton]] = {}
+        self.rejection_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -114,7 +186,8 @@ class ConflictsPage(QWidget):
         self.conflicts_hint = QLabel(
             self.tr(
                 "You and a colleague changed the same field before either of you synced. "
-                "The value that arrived last is in effect; choose which one to keep."
+                "The value that arrived last is in effect; choose which one to keep. "
+                "A supervisor sees those of every grid they hold."
             )
         )
         self.conflicts_hint.setWordWrap(True)
@@ -128,7 +201,8 @@ class ConflictsPage(QWidget):
         hint = QLabel(
             self.tr(
                 "These changes were not applied (nothing was lost: they are kept here). "
-                "Ask your supervisor if a change belongs to a household that moved to another grid."
+                "Ask your supervisor if a change belongs to a household that moved to another "
+                "grid: they can make it again from their laptop, or mark it handled."
             )
         )
         hint.setWordWrap(True)
@@ -147,12 +221,20 @@ class ConflictsPage(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        self._grids = {
+            g["grid_id"]: g.get("name") or g["grid_id"] for g in queries.grids(self.ctx.store)
+        }
         self.conflicts.set_rows(queries.conflicts(self.ctx.store))
         self.rejections.set_rows(queries.rejections(self.ctx.store))
         self.buttons.clear()
         for row, conflict in enumerate(self.conflicts.rows()):
             self.conflicts_view.setIndexWidget(
-                self.conflicts.index(row, ACTIONS), self._actions(conflict["id"])
+                self.conflicts.index(row, CONFLICT_ACTIONS), self._actions(conflict["id"])
+            )
+        self.rejection_buttons.clear()
+        for row, rejection in enumerate(self.rejections.rows()):
+            self.rejections_view.setIndexWidget(
+                self.rejections.index(row, REJECTION_ACTIONS), self._rejection_actions(rejection)
             )
 
     def counts(self) -> tuple[int, int]:
@@ -163,14 +245,49 @@ class ConflictsPage(QWidget):
         layout = QHBoxLayout(box)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(6)
-        mine = QPushButton(self.tr("Keep mine"))
-        theirs = QPushButton(self.tr("Keep theirs"))
+        mine = QPushButton(self.tr("Keep this"))
+        mine.setToolTip(self.tr("Keep the value in effect"))
+        theirs = QPushButton(self.tr("Restore the other"))
+        theirs.setToolTip(self.tr("Put the overwritten value back"))
         mine.clicked.connect(lambda: self.resolve(conflict_id, "mine"))
         theirs.clicked.connect(lambda: self.resolve(conflict_id, "theirs"))
         layout.addWidget(mine)
         layout.addWidget(theirs)
         self.buttons[conflict_id] = (mine, theirs)
         return box
+
+    def _rejection_actions(self, rejection: Row) -> QWidget:
+        box = QWidget()
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(6)
+        again = QPushButton(self.tr("Make it again"))
+        again.setToolTip(self.tr("Apply this change again from this laptop, as a new edit"))
+        again.setEnabled(
+            rejection.get("op") in ("create", "update")
+            and rejection.get("entity") in ("households", "residents", "visits", "issues")
+        )
+        done = QPushButton(self.tr("Handled"))
+        done.setToolTip(self.tr("Dealt with, or not wanted: hide it"))
+        again.clicked.connect(lambda: self.apply_again(rejection))
+        done.clicked.connect(lambda: self.mark_handled(rejection["key"]))
+        layout.addWidget(again)
+        layout.addWidget(done)
+        self.rejection_buttons[rejection["key"]] = (again, done)
+        return box
+
+    def apply_again(self, rejection: Row) -> None:
+        try:
+            ops.apply_rejection_again(self.ctx.store, rejection)
+        except ProtocolError as exc:
+            self.ctx.tasks.show_error(exc, self)
+            return
+        self.ctx.tasks.notify_changed()
+        self.sync_now()
+
+    def mark_handled(self, key: str) -> None:
+        ops.mark_rejection_handled(self.ctx.store, key)
+        self.ctx.tasks.notify_changed()
 
     def resolve(self, conflict_id: int, keep: str) -> None:
         """One click: the kept value becomes a normal edit, then it is sent."""

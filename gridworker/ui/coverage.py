@@ -307,6 +307,7 @@ class CoveragePage(QWidget):
         ctx.tasks.changed.connect(self._data_changed)
         self._loaded = False
         self._stale = False
+        self._asked = 0
         self._period_changed()
 
     def _data_changed(self) -> None:
@@ -361,9 +362,17 @@ class CoveragePage(QWidget):
         end = filters.date_of(self.date_to) or start
         grid_id = self.grid.currentData()
         store = self.ctx.store
+        self._asked += 1
+        asked = self._asked
         self.ctx.tasks.run(
-            lambda: cov.coverage(store, start, end, grid_id=grid_id), on_done=self.show_report
+            lambda: cov.coverage(store, start, end, grid_id=grid_id),
+            on_done=lambda report: self._computed(report, asked),
         )
+
+    def _computed(self, report: cov.Coverage, asked: int) -> None:
+        # Computations may finish out of order: only the last one asked for is shown.
+        if asked == self._asked:
+            self.show_report(report)
 
     def show_report(self, report: cov.Coverage) -> None:
         self.report = report

@@ -117,6 +117,14 @@ def stage(worker, supervisor) -> None:
         ops.review_visit(supervisor.store, visit["id"], False, "请补充老人近期身体状况和用药情况")
     supervisor.syncer.sync()
     worker.syncer.sync()
+    # A change the server refuses: the supervisor resolved an issue while the worker, offline,
+    # started handling it; the supervisor sees the refusal in their grids too.
+    issue = queries.issues(store, ("open",), mine=False)[0]
+    ops.add_issue_update(supervisor.store, issue["id"], "resolved", "已协调物业当场处理完毕")
+    supervisor.syncer.sync()
+    ops.add_issue_update(store, issue["id"], "in_progress", "已联系物业，明天上午处理")
+    worker.syncer.sync()
+    supervisor.syncer.sync()
 
 
 def shoot(app, worker, settings, demo, out: Path, tmp: Path) -> int:

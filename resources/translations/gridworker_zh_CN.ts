@@ -524,24 +524,48 @@
         <translation>冲突</translation>
     </message>
     <message>
-        <source>You and a colleague changed the same field before either of you synced. The value that arrived last is in effect; choose which one to keep.</source>
-        <translation>您和同事在同步前修改了同一项内容。目前生效的是后到达服务器的值，请选择保留哪一个。</translation>
+        <source>You and a colleague changed the same field before either of you synced. The value that arrived last is in effect; choose which one to keep. A supervisor sees those of every grid they hold.</source>
+        <translation>您和同事在同步前修改了同一项内容。目前生效的是后到达服务器的值，请选择保留哪一个。网格长可以看到所负责各网格的冲突。</translation>
     </message>
     <message>
         <source>Refused by the server</source>
         <translation>被服务器拒绝的修改</translation>
     </message>
     <message>
-        <source>These changes were not applied (nothing was lost: they are kept here). Ask your supervisor if a change belongs to a household that moved to another grid.</source>
-        <translation>这些修改没有生效（数据没有丢失，都保留在这里）。如果涉及已迁往其他网格的住户，请联系网格长处理。</translation>
+        <source>These changes were not applied (nothing was lost: they are kept here). Ask your supervisor if a change belongs to a household that moved to another grid: they can make it again from their laptop, or mark it handled.</source>
+        <translation>这些修改没有生效（数据没有丢失，都保留在这里）。如果涉及已迁往其他网格的住户，请联系网格长：网格长可以从本机重新提交，或标记为已处理。</translation>
     </message>
     <message>
-        <source>Keep mine</source>
-        <translation>保留我的</translation>
+        <source>Keep this</source>
+        <translation>保留此值</translation>
     </message>
     <message>
-        <source>Keep theirs</source>
-        <translation>保留对方的</translation>
+        <source>Keep the value in effect</source>
+        <translation>保留目前生效的值</translation>
+    </message>
+    <message>
+        <source>Restore the other</source>
+        <translation>改回被覆盖的值</translation>
+    </message>
+    <message>
+        <source>Put the overwritten value back</source>
+        <translation>恢复被覆盖的值，作为一次新的修改</translation>
+    </message>
+    <message>
+        <source>Make it again</source>
+        <translation>重新提交</translation>
+    </message>
+    <message>
+        <source>Apply this change again from this laptop, as a new edit</source>
+        <translation>从本机把这条修改重新提交一次（作为新的修改）</translation>
+    </message>
+    <message>
+        <source>Handled</source>
+        <translation>已处理</translation>
+    </message>
+    <message>
+        <source>Dealt with, or not wanted: hide it</source>
+        <translation>已处理或不再需要：不再显示</translation>
     </message>
 </context>
 <context>
@@ -1611,8 +1635,24 @@
 <context>
     <name>Lists</name>
     <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>New record</source>
+        <translation>新增记录</translation>
+    </message>
+    <message>
         <source>(deleted)</source>
         <translation>（已删除）</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
     </message>
     <message>
         <source>Record</source>
@@ -1623,12 +1663,12 @@
         <translation>字段</translation>
     </message>
     <message>
-        <source>Mine</source>
-        <translation>我的值</translation>
+        <source>In effect (arrived last)</source>
+        <translation>生效的值（后到）</translation>
     </message>
     <message>
-        <source>Theirs</source>
-        <translation>对方的值</translation>
+        <source>Overwritten</source>
+        <translation>被覆盖的值</translation>
     </message>
     <message>
         <source>Before both</source>
@@ -1647,8 +1687,16 @@
         <translation>本机</translation>
     </message>
     <message>
+        <source>Changes asked</source>
+        <translation>修改内容</translation>
+    </message>
+    <message>
         <source>Reason</source>
         <translation>原因</translation>
+    </message>
+    <message>
+        <source>Settle</source>
+        <translation>处理</translation>
     </message>
     <message>
         <source>Address</source>
@@ -1781,10 +1829,6 @@
     <message>
         <source>Change</source>
         <translation>状态变化</translation>
-    </message>
-    <message>
-        <source>Grid</source>
-        <translation>网格</translation>
     </message>
     <message>
         <source>Assignee</source>

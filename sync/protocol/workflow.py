@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from . import codes
 from .errors import WorkflowError
 
 # status -> statuses it may move to.
@@ -40,7 +41,10 @@ def check_transition(current: str, target: str | None, role: str) -> str | None:
     if target is None or target == current:
         return None
     if target not in TRANSITIONS.get(current, frozenset()):
-        raise WorkflowError(f"事项当前状态不允许变更为该状态（{current} → {target}）")
+        raise WorkflowError(
+            f"事项当前状态不允许变更为该状态（{codes.label(codes.ISSUE_STATUSES, current)} → "
+            f"{codes.label(codes.ISSUE_STATUSES, target)}）"
+        )
     if (current, target) in SUPERVISOR_TRANSITIONS and role not in REVIEWER_ROLES:
         raise WorkflowError("只有网格长可以办结或重新打开已办结的事项")
     return target

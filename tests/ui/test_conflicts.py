@@ -30,7 +30,7 @@ def test_conflict_is_listed_with_both_values_and_keep_theirs_resolves_it(qtbot, 
     page = window.conflicts
     model = page.conflicts
     assert model.rowCount() == 1
-    row = [model.data(model.index(0, c)) for c in range(5)]
+    row = [model.data(model.index(0, c)) for c in range(2, 7)]
     assert row == [
         "住户：海州区海州街道 西门新村 1号楼 2单元 301室",
         "联系电话",
@@ -40,7 +40,7 @@ def test_conflict_is_listed_with_both_values_and_keep_theirs_resolves_it(qtbot, 
     ]
     conflict_id = model.row_at(0)["id"]
     mine, theirs = page.buttons[conflict_id]
-    assert (mine.text(), theirs.text()) == ("保留我的", "保留对方的")
+    assert (mine.text(), theirs.text()) == ("保留此值", "改回被覆盖的值")
 
     with qtbot.waitSignal(window.sync.finished, timeout=20000):
         qtbot.mouseClick(theirs, Qt.MouseButton.LeftButton)  # one click: resolve, then sync

@@ -64,7 +64,7 @@ def test_list_models(qtmodeltester, qtbot, ui_world):
         issues_model,
         due_model,
         updates_model,
-        rejections_model,
     ):
         qtmodeltester.check(make())  # empty
-    qtmodeltester.check(conflicts_model(lambda: store))
+    qtmodeltester.check(conflicts_model(lambda: store, dict))
+    qtmodeltester.check(rejections_model(lambda: store, dict))
