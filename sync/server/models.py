@@ -179,5 +179,7 @@ ENTITY_TABLES: dict[str, Table] = build_entity_tables(
         # issues, else derived by the server from its parent.
         Column("grid_id", String(64), ForeignKey("grids.id"), nullable=False),
         Index(f"ix_{name}_grid_id_version", "grid_id", "version"),
+        # A ledger import looks its ID numbers up across every grid.
+        *([Index("ix_residents_id_number", "id_number")] if name == "residents" else []),
     ],
 )
