@@ -127,7 +127,9 @@ def commit_import(
     counts = {"households": 0, "residents": 0}
     with store.write() as conn:
         for done, m in enumerate(mutations, 1):
-            store.create(conn, m["entity"], m["values"])
+            values = {k: v for k, v in m["values"].items() if k != "id"}
+            # The planned ids: residents point at their planned household.
+            store.create(conn, m["entity"], values, row_id=m["id"])
             counts[m["entity"]] = counts.get(m["entity"], 0) + 1
             if progress is not None and done % 200 == 0:
                 progress(done, len(mutations))

@@ -24,7 +24,7 @@ from gridworker.store.schema import ENTITY_TABLES as LOCAL_TABLES
 from sync.ledger import read_table
 from sync.ledger.columns import headers
 from sync.ledger.importer import plan_import
-from sync.protocol.errors import PermissionDenied, ValidationError
+from sync.protocol.errors import PermissionDenied
 from sync.server.models import ENTITY_TABLES as SERVER_TABLES
 from tests.ledger.helpers import LI, ZHANG, ZHAO
 
@@ -199,15 +199,6 @@ def expected_in_second_grid(original: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# gridworker/domain/ledgers.py, commit_import: every planned create goes to Store.create with
-# its values as planned, "id" included; Store.create takes the id as ``row_id`` and refuses any
-# key that is not a field, so each import fails with ValidationError("未知的字段 id").
-COMMIT_BUG = (
-    "commit_import passes the plan's values with their 'id' to Store.create, which raises "
-    "ValidationError('未知的字段 id') instead of creating the row with row_id=id"
-)
-
-
 def export_and_plan(office: Any, tmp_path: Path, suffix: str) -> tuple[Path, Any, dict[str, Any]]:
     """The supervisor exports G1's residents ledger and plans its import into G2."""
     world, g1, g2, sup = office.world, office.g1, office.g2, office.sup
@@ -285,7 +276,6 @@ def test_a_residents_ledger_exported_on_a_laptop_plans_into_an_empty_grid(
     assert local_state(office.sup, office.g2)["households"] == []
 
 
-@pytest.mark.xfail(strict=True, raises=ValidationError, reason=COMMIT_BUG)
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_the_import_is_committed_synced_and_downloaded_field_for_field(
     office: Any, tmp_path: Path, suffix: str
