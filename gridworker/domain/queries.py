@@ -326,6 +326,17 @@ def review_queue(
         return [_plain(r) for r in conn.execute(query).mappings()]
 
 
+def review_count(store: Store) -> int:
+    """How many visits wait for review (the tab's number)."""
+    query = (
+        select(func.count())
+        .select_from(V)
+        .where(V.c.deleted.is_(False), V.c.review_status == "pending")
+    )
+    with store.read() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def due_today(store: Store, limit: int = 500) -> list[Row]:
     """Households whose visit interval has run out, key-attention households first."""
     rows = search_households(store, due_only=True, sort="due", limit=limit)

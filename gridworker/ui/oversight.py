@@ -114,7 +114,7 @@ class OversightPage(QWidget):
         raise_button = QPushButton(self.tr("Raise an issue (Ctrl+I)"))
         raise_button.clicked.connect(self.raise_requested)
         for combo in (self.view, self.category, self.grid):
-            combo.currentIndexChanged.connect(self.reload)
+            combo.currentIndexChanged.connect(self._filters_changed)
 
         self.summary = QTableWidget()
         self.summary.setObjectName("issueSummary")
@@ -162,6 +162,11 @@ class OversightPage(QWidget):
         layout.addWidget(self.splitter, 1)
         ctx.tasks.changed.connect(self.reload)
         ctx.session_replaced.connect(lambda: filters.fill_grids(ctx, self.grid))
+        self.reload()
+
+    def _filters_changed(self) -> None:
+        # Another list: start at its first issue (a data change keeps the one being read).
+        self.panel.issue = None
         self.reload()
 
     def _filters(self) -> tuple[tuple[str, ...], bool]:
@@ -237,7 +242,7 @@ class OversightPage(QWidget):
             combo.blockSignals(True)
             combo.setCurrentIndex(max(combo.findData(value), 0))
             combo.blockSignals(False)
-        self.reload()
+        self._filters_changed()
 
     # -- the same interface as 我的事项 ---------------------------------------------------------
 

@@ -268,7 +268,7 @@ class ReviewPage(QWidget):
         self._selection_changed()
 
     def pending_count(self) -> int:
-        return len(queries.review_queue(self.ctx.store))
+        return queries.review_count(self.ctx.store)
 
     # -- selection -----------------------------------------------------------------------------
 
