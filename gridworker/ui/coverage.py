@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +34,7 @@ from . import filters, labels
 from .context import AppContext
 from .models import URGENT, Column, RowsModel
 from .qtcompat import emit
-from .widgets import heading, table_view
+from .widgets import heading, list_and_detail, table_view
 
 Row = dict[str, Any]
 translate = QCoreApplication.translate
@@ -291,13 +290,7 @@ class CoveragePage(QWidget):
         side_layout.addWidget(self.behind_title)
         side_layout.addWidget(self.behind_view, 1)
         side_layout.addWidget(self.behind_hint)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("coverageSplitter")
-        self.splitter.addWidget(charts)
-        self.splitter.addWidget(side)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = list_and_detail("coverageSplitter", charts, side)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(bar)

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -28,7 +27,7 @@ from .household_model import (
     HouseholdTableModel,
 )
 from .qtcompat import emit
-from .widgets import FlowLayout, current_row, select_row, table_view
+from .widgets import FlowLayout, current_row, list_and_detail, select_row, table_view
 
 SEARCH_DELAY_MS = 150
 
@@ -114,13 +113,7 @@ class HouseholdsPage(QWidget):
         left_layout.addWidget(self.table, 1)
 
         self.detail = HouseholdDetail(ctx)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("householdsSplitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = list_and_detail("householdsSplitter", left, self.detail)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.splitter)

@@ -10,12 +10,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QStackedLayout,
     QVBoxLayout,
     QWidget,
@@ -33,7 +31,15 @@ from .issue_actions import EscalateDialog, ReassignDialog
 from .models import Column, RowsModel
 from .photos import PhotoStrip
 from .qtcompat import emit
-from .widgets import FlowLayout, current_row, heading, select_row, table_view
+from .widgets import (
+    FlowLayout,
+    current_row,
+    facts_form,
+    heading,
+    list_and_detail,
+    select_row,
+    table_view,
+)
 
 Row = dict[str, Any]
 translate = QCoreApplication.translate
@@ -111,22 +117,17 @@ class IssuePanel(QWidget):
         layout.setContentsMargins(12, 4, 4, 4)
         self.title = heading("", name="detailHeading")
         layout.addWidget(self.title)
-        facts = QFormLayout()
-        self.facts: dict[str, QLabel] = {}
-        for key, title in (
-            ("status", self.tr("Status")),
-            ("category", self.tr("Category")),
-            ("priority", self.tr("Priority")),
-            ("assignee", self.tr("Assignee")),
-            ("due", self.tr("Due date")),
-            ("location", self.tr("Location")),
-            ("ref", self.tr("12345 ticket")),
-        ):
-            value = QLabel()
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.facts[key] = value
-            facts.addRow(title, value)
+        facts, self.facts = facts_form(
+            (
+                ("status", self.tr("Status")),
+                ("category", self.tr("Category")),
+                ("priority", self.tr("Priority")),
+                ("assignee", self.tr("Assignee")),
+                ("due", self.tr("Due date")),
+                ("location", self.tr("Location")),
+                ("ref", self.tr("12345 ticket")),
+            )
+        )
         layout.addLayout(facts)
         self.description = QLabel()
         self.description.setWordWrap(True)
@@ -313,13 +314,7 @@ class IssuesPage(QWidget):
         bar.addWidget(raise_button)
         left_layout.addLayout(bar)
         left_layout.addWidget(self.table, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("issuesSplitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.panel)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = list_and_detail("issuesSplitter", left, self.panel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.splitter)

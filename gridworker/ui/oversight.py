@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -29,7 +28,7 @@ from . import filters, labels
 from .context import AppContext
 from .issues import IssuePanel
 from .models import URGENT, Column, RowsModel
-from .widgets import current_row, select_row, table_view
+from .widgets import current_row, list_and_detail, select_row, table_view
 
 Row = dict[str, Any]
 translate = QCoreApplication.translate
@@ -149,13 +148,7 @@ class OversightPage(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.summary, 2)
         left_layout.addWidget(self.table, 5)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("oversightSplitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.panel)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = list_and_detail("oversightSplitter", left, self.panel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(bar)

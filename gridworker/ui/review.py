@@ -9,11 +9,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSplitter,
     QStackedLayout,
     QVBoxLayout,
     QWidget,
@@ -29,7 +27,7 @@ from .issues import CommentDialog
 from .models import Column, RowsModel
 from .photos import PhotoStrip
 from .qtcompat import emit
-from .widgets import heading, select_row, table_view
+from .widgets import facts_form, heading, list_and_detail, select_row, table_view
 
 Row = dict[str, Any]
 translate = QCoreApplication.translate
@@ -83,20 +81,15 @@ class VisitPanel(QWidget):
         layout.setContentsMargins(12, 4, 4, 4)
         self.title = heading("", name="detailHeading")
         layout.addWidget(self.title)
-        facts = QFormLayout()
-        self.facts: dict[str, QLabel] = {}
-        for key, title in (
-            ("time", self.tr("Time")),
-            ("outcome", self.tr("Outcome")),
-            ("worker", self.tr("Worker")),
-            ("met", self.tr("People met")),
-            ("follow_up", self.tr("Follow-up")),
-        ):
-            value = QLabel()
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.facts[key] = value
-            facts.addRow(title, value)
+        facts, self.facts = facts_form(
+            (
+                ("time", self.tr("Time")),
+                ("outcome", self.tr("Outcome")),
+                ("worker", self.tr("Worker")),
+                ("met", self.tr("People met")),
+                ("follow_up", self.tr("Follow-up")),
+            )
+        )
         layout.addLayout(facts)
         self.previous = QLabel()
         self.previous.setObjectName("returnedNotice")
@@ -212,13 +205,7 @@ class ReviewPage(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.panel, 1)
         right_layout.addLayout(actions)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("reviewSplitter")
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = list_and_detail("reviewSplitter", self.table, right)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(bar)

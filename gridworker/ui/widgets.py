@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtWidgets import (
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QLayoutItem,
     QPushButton,
     QSizePolicy,
+    QSplitter,
     QTableView,
     QWidget,
 )
@@ -204,3 +206,28 @@ def buddy_label(text: str, buddy: QWidget) -> QLabel:
     label = QLabel(text)
     label.setBuddy(buddy)
     return label
+
+
+def facts_form(items: tuple[tuple[str, str], ...]) -> tuple[QFormLayout, dict[str, QLabel]]:
+    """A form of read-only facts (title: value), and the value labels by key."""
+    form = QFormLayout()
+    values: dict[str, QLabel] = {}
+    for key, title in items:
+        value = QLabel()
+        value.setWordWrap(True)
+        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        values[key] = value
+        form.addRow(title, value)
+    return form, values
+
+
+def list_and_detail(name: str, left: QWidget, right: QWidget) -> QSplitter:
+    """A list beside its detail, 3 : 2, neither side collapsible (the layout is saved)."""
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    splitter.setObjectName(name)
+    splitter.addWidget(left)
+    splitter.addWidget(right)
+    splitter.setStretchFactor(0, 3)
+    splitter.setStretchFactor(1, 2)
+    splitter.setChildrenCollapsible(False)
+    return splitter
