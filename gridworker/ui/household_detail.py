@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QStackedLayout,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -26,7 +25,7 @@ from .context import AppContext
 from .models import MUTED, URGENT, WARNING_BG, Column, RowsModel
 from .qtcompat import emit
 from .resident_dialog import ResidentDialog
-from .widgets import TagChips, current_row, heading, table_view
+from .widgets import TagChips, current_row, detail_pages, heading, table_view
 
 Row = dict[str, Any]
 translate = QCoreApplication.translate
@@ -131,14 +130,9 @@ class HouseholdDetail(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.household: Row | None = None
-        self.stack = QStackedLayout(self)
-        self.empty = QLabel(self.tr("Choose a household on the left."))
-        self.empty.setObjectName("emptyState")
-        self.stack.addWidget(self.empty)
-        page = QWidget()
-        self.stack.addWidget(page)
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(12, 4, 4, 4)
+        self.stack, self.empty, layout = detail_pages(
+            self, self.tr("Choose a household on the left.")
+        )
 
         self.address = heading("", name="detailHeading")
         layout.addWidget(self.address)

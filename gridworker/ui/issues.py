@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QStackedLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +33,7 @@ from .qtcompat import emit
 from .widgets import (
     FlowLayout,
     current_row,
+    detail_pages,
     facts_form,
     heading,
     list_and_detail,
@@ -107,14 +107,7 @@ class IssuePanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.issue: Row | None = None
-        self.stack = QStackedLayout(self)
-        empty = QLabel(self.tr("Choose an issue."))
-        empty.setObjectName("emptyState")
-        self.stack.addWidget(empty)
-        page = QWidget()
-        self.stack.addWidget(page)
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(12, 4, 4, 4)
+        self.stack, _empty, layout = detail_pages(self, self.tr("Choose an issue."))
         self.title = heading("", name="detailHeading")
         layout.addWidget(self.title)
         facts, self.facts = facts_form(

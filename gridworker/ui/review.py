@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QStackedLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +26,7 @@ from .issues import CommentDialog
 from .models import Column, RowsModel
 from .photos import PhotoStrip
 from .qtcompat import emit
-from .widgets import facts_form, heading, list_and_detail, select_row, table_view
+from .widgets import detail_pages, facts_form, heading, list_and_detail, select_row, table_view
 
 Row = dict[str, Any]
 translate = QCoreApplication.translate
@@ -71,14 +70,7 @@ class VisitPanel(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self.stack = QStackedLayout(self)
-        self.empty = QLabel(self.tr("Nothing to review."))
-        self.empty.setObjectName("emptyState")
-        self.stack.addWidget(self.empty)
-        page = QWidget()
-        self.stack.addWidget(page)
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(12, 4, 4, 4)
+        self.stack, self.empty, layout = detail_pages(self, self.tr("Nothing to review."))
         self.title = heading("", name="detailHeading")
         layout.addWidget(self.title)
         facts, self.facts = facts_form(

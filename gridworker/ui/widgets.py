@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStackedLayout,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -231,3 +233,17 @@ def list_and_detail(name: str, left: QWidget, right: QWidget) -> QSplitter:
     splitter.setStretchFactor(1, 2)
     splitter.setChildrenCollapsible(False)
     return splitter
+
+
+def detail_pages(owner: QWidget, empty_text: str) -> tuple[QStackedLayout, QLabel, QVBoxLayout]:
+    """A detail pane: an empty state (page 0) and the detail page (page 1) whose layout is
+    returned to fill."""
+    stack = QStackedLayout(owner)
+    empty = QLabel(empty_text)
+    empty.setObjectName("emptyState")
+    stack.addWidget(empty)
+    page = QWidget()
+    stack.addWidget(page)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(12, 4, 4, 4)
+    return stack, empty, layout
