@@ -78,6 +78,8 @@ class Coverage:
     grids: list[Figures]
     workers: list[Figures]
     per_day: list[tuple[dt.date, int]]
+    # household ids visited on each day (any outcome), for the list behind a day's bar
+    visited_on: dict[dt.date, list[str]] = field(default_factory=dict)
 
 
 def local_day(text: str) -> dt.date:
@@ -154,11 +156,13 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
     visitors: dict[str, set[str]] = defaultdict(set)
     visits_by_worker: Counter[str] = Counter()
     per_day: Counter[dt.date] = Counter()
+    visited_on: dict[dt.date, dict[str, None]] = defaultdict(dict)  # ordered sets
     for v in in_period:
         day = local_day(v.visited_at)
         if day > judged_to:
             continue
         per_day[day] += 1
+        visited_on[day][v.household_id] = None
         if v.worker_id:
             visits_by_worker[v.worker_id] += 1
         if v.outcome in COUNTED_OUTCOMES:
@@ -215,6 +219,7 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
         grids=sorted(by_grid.values(), key=lambda f: f.key),
         workers=workers,
         per_day=[(day, per_day.get(day, 0)) for day in days],
+        visited_on={day: list(ids) for day, ids in visited_on.items()},
     )
 
 

@@ -15,7 +15,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QCoreApplication, QDate, QMargins, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QShowEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -82,11 +82,14 @@ def behind_model(parent: Any = None) -> RowsModel:
 
 
 class Figure(QFrame):
-    """One headline number with its caption."""
+    """One headline number with its caption; a click lists the households behind it."""
+
+    clicked = Signal()
 
     def __init__(self, caption: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("figureCard")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         self.value = QLabel("—")
@@ -99,6 +102,13 @@ class Figure(QFrame):
     def set(self, value: str, detail: str = "") -> None:
         self.value.setText(value)
         self.setToolTip(detail)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            emit(self.clicked)
+        super().mouseReleaseEvent(event)
 
 
 def percent(part: int, whole: int) -> str:
@@ -167,6 +177,8 @@ class CoverageChart(QChartView):
 
 
 class DailyChart(QChartView):
+    day_clicked = Signal(int)  # index into the days shown
+
     def __init__(self, parent: QWidget | None = None):
         chart = QChart()
         chart.setTitle(self.tr("Visits per day"))
@@ -184,6 +196,7 @@ class DailyChart(QChartView):
             chart.removeAxis(axis)
         bars = QBarSet(self.tr("Visits"))
         bars.setColor(GREEN)
+        bars.clicked.connect(lambda index: emit(self.day_clicked, index))
         for _day, count in days:
             bars.append(count)
         series = QBarSeries()
@@ -245,6 +258,10 @@ class CoveragePage(QWidget):
         self.grid_chart = CoverageChart(self.tr("By grid"))
         self.worker_chart = CoverageChart(self.tr("By worker"))
         self.daily_chart = DailyChart()
+        self.visited.clicked.connect(lambda: self._show_total(VISITED))
+        self.key.clicked.connect(lambda: self._show_total(KEY))
+        self.missed.clicked.connect(lambda: self._show_total(KEY))
+        self.daily_chart.day_clicked.connect(self.show_day)
         self.grid_chart.bar_clicked.connect(
             lambda which, index: self.show_behind(self.grid_chart.group_at(index), which)
         )
@@ -419,6 +436,26 @@ class CoveragePage(QWidget):
             if row is not None:
                 listed.append({**row, "overdue_since": group.missed.get(hid)})
         listed.sort(key=lambda r: (r["overdue_since"] or "9999", r["address"] or ""))
+        self.behind.set_rows(listed)
+        return [r["id"] for r in listed]
+
+    def _show_total(self, which: str) -> None:
+        if self.report is not None:
+            self.show_behind(self.report.total, which)
+
+    def show_day(self, index: int) -> list[str]:
+        """The households visited on a day of the visits-per-day chart."""
+        if self.report is None or not 0 <= index < len(self.report.per_day):
+            return []
+        day = self.report.per_day[index][0]
+        ids = self.report.visited_on.get(day, [])
+        self._behind = None
+        self.behind_title.setText(
+            self.tr("%1: %n household(s) visited", "", len(ids)).replace("%1", day.isoformat())
+        )
+        rows = queries.households_by_id(self.ctx.store, ids)
+        listed = [{**rows[h], "overdue_since": None} for h in ids if h in rows]
+        listed.sort(key=lambda r: r["address"] or "")
         self.behind.set_rows(listed)
         return [r["id"] for r in listed]
 

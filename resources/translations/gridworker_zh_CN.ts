@@ -669,6 +669,12 @@
             <numerusform>%1：期内未走访 %n 户</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%1: %n household(s) visited</source>
+        <translation>
+            <numerusform>%1：走访了 %n 户</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>DailyChart</name>

@@ -310,3 +310,23 @@ def test_a_visit_by_the_supervisor_gives_them_no_worker_bar(qtbot, office):
     # The per-worker figures are the workers' (the directory's role "worker"): wa, wb, wc.
     assert [w.key for w in report.workers] == [office["wa"], office["wb"], office["wc"]]
     assert [w.key for w in page.worker_chart.groups] == [office["wc"], office["wb"], office["wa"]]
+
+
+def test_a_click_on_a_headline_figure_or_a_day_lists_its_households(qtbot, office):
+    page, h = office["page"], office["h"]
+    report = show_period(qtbot, page, START, END)
+
+    # 住户走访覆盖: everything not visited in the period (a4 never, a5 only a door-knock, b1).
+    qtbot.mouseClick(page.visited, Qt.MouseButton.LeftButton)
+    assert set(page.listed_ids()) == {h["a4"], h["a5"], h["b1"]}
+    # 逾期未访重点户, oldest first: a2 (last visited 10-25: overdue since 11-01, before the
+    # period began) and b1 (never visited: its clock starts with the period, due 11-08).
+    qtbot.mouseClick(page.missed, Qt.MouseButton.LeftButton)
+    assert page.listed_ids() == [h["a2"], h["b1"]]
+
+    # A day's bar: the households visited that day, whatever the outcome (11-05: a5's
+    # door-knock); 11-08: nobody.
+    days = [day for day, _count in report.per_day]
+    assert page.show_day(days.index(D(2026, 11, 5))) == [h["a5"]]
+    assert page.show_day(days.index(D(2026, 11, 8))) == []
+    assert report.visited_on[D(2026, 11, 4)] == [h["a3"]]
