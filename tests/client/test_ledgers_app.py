@@ -3,10 +3,10 @@
 A worker's laptop registers a grid and syncs; a supervisor's laptop exports the residents
 ledger with ``gridworker.domain.ledgers.export_ledger`` and imports the file into a second,
 empty grid it holds. Nothing is deleted anywhere, so the people with an ID number are still
-registered in the first grid: the planner reports each of them as an error (the row left out
-whole), and everything else (households, and residents without an ID number) makes the
-round trip field for field on the ledger's fields. The import is committed through the local
-outbox, reaches the server at the next sync, and another laptop downloads it.
+registered in the first grid: the planner warns of each of them and imports them as the ledger
+says, and every household and every resident makes the round trip field for field on the
+ledger's fields, ID numbers included. The import is committed through the local outbox,
+reaches the server at the next sync, and another laptop downloads it.
 """
 
 from __future__ import annotations
@@ -190,15 +190,6 @@ def office(world: Any) -> SimpleNamespace:
     return SimpleNamespace(world=world, g1=g1, g2=g2, worker=worker, sup=supervisor)
 
 
-def expected_in_second_grid(original: dict[str, Any]) -> dict[str, Any]:
-    """What G2 should hold: every household but A (all its people are registered in G1),
-    and every resident without an ID number."""
-    return {
-        "households": [h for h in original["households"] if h[0] != A],
-        "residents": [r for r in original["residents"] if r[3] is None],
-    }
-
-
 def export_and_plan(office: Any, tmp_path: Path, suffix: str) -> tuple[Path, Any, dict[str, Any]]:
     """The supervisor exports G1's residents ledger and plans its import into G2."""
     world, g1, g2, sup = office.world, office.g1, office.g2, office.sup
@@ -226,28 +217,36 @@ def export_and_plan(office: Any, tmp_path: Path, suffix: str) -> tuple[Path, Any
     assert [row[9] for row in table.rows[1:4]] == [ZHANG, LI, ZHAO]
 
     # Plan against what the supervisor's laptop holds: the people with an ID number are
-    # registered in G1 (another grid), so their rows are errors and left out whole.
+    # registered in G1 (another grid), so each of their rows is imported with a warning.
     plan = plan_import(table, g2, ledgers.existing_data(sup.store, g2))
-    assert [(p.row, p.column, p.field, p.severity, p.code) for p in plan.problems] == [
-        (2, "身份证号(J列)", "id_number", "error", "id_number_elsewhere"),
-        (3, "身份证号(J列)", "id_number", "error", "id_number_elsewhere"),
-        (4, "身份证号(J列)", "id_number", "error", "id_number_elsewhere"),
+    assert [(p.row, p.column, p.field, p.severity, p.code, p.message) for p in plan.problems] == [
+        (
+            row,
+            "身份证号(J列)",
+            "id_number",
+            "warning",
+            "id_number_in_other_grid",
+            f"身份证号（{masked}）已登记在其他网格的住户中，仍按台账导入；"
+            "如属同一人迁入，请核实后在原网格处理",
+        )
+        for row, masked in (
+            (2, "3207**********0014"),
+            (3, "3207**********0027"),
+            (4, "3207**********0028"),
+        )
     ]
-    assert plan.problems[0].message == (
-        "身份证号（3207**********0014）已登记在其他网格的住户中；如需迁入，请先办理住户迁移"
-    )
     assert plan.counts() == {
         "rows_read": 8,
-        "new_households": 4,
+        "new_households": 5,
         "existing_households": 0,
-        "new_residents": 4,
+        "new_residents": 7,
         "skipped": 0,
-        "error_rows": 3,
+        "error_rows": 0,
     }
     report = plan.report_text()
     for number in (ZHANG, LI, ZHAO):
         assert number not in report
-    # What the plan creates is G1 without A and without the people who have an ID number.
+    # What the plan creates is G1 whole: every household and every resident, ID numbers too.
     planned = {
         "households": sorted(
             tuple(freeze(h.values[k]) for k in HOUSEHOLD_KEYS)
@@ -261,7 +260,7 @@ def export_and_plan(office: Any, tmp_path: Path, suffix: str) -> tuple[Path, Any
             for r in h.residents
         ),
     }
-    assert planned == expected_in_second_grid(original)
+    assert planned == {k: original[k] for k in ("households", "residents")}
     assert {m["values"]["grid_id"] for m in plan.mutations() if m["entity"] == "households"} == {g2}
     return path, plan, original
 
@@ -284,11 +283,10 @@ def test_the_import_is_committed_synced_and_downloaded_field_for_field(
     path, plan, original = export_and_plan(office, tmp_path, suffix)
 
     # Commit: rows in the supervisor's store, waiting in its outbox.
-    assert ledgers.commit_import(sup.store, plan) == {"households": 4, "residents": 4}
-    assert queries.status(sup.store)["pending"] == 8
-    expected = expected_in_second_grid(original)
-    imported = local_state(sup, g2)
-    assert {k: imported[k] for k in ("households", "residents")} == expected
+    assert ledgers.commit_import(sup.store, plan) == {"households": 5, "residents": 7}
+    assert queries.status(sup.store)["pending"] == 12
+    # G2 now holds what G1 holds, on the ledger's fields.
+    assert local_state(sup, g2) == original
     assert server_state(world, g2)["households"] == []  # not on the server before the sync
 
     # Sync: the server's rows for G2 equal the originals on the ledger's fields.
@@ -296,10 +294,10 @@ def test_the_import_is_committed_synced_and_downloaded_field_for_field(
     assert report.rejected == 0 and report.conflicts == 0
     assert queries.status(sup.store)["pending"] == 0
     on_server = server_state(world, g2)
-    assert {k: on_server[k] for k in ("households", "residents")} == expected
-    # The residents ledger has no 户主 column: the household's head comes from the resident
-    # who is its head, and E's head (陈静) was left out, so E has none.
-    assert on_server["head_names"] == {E: None, C: None, B: "韩梓涵", D: "王秀兰"}
+    assert on_server == original
+    # The residents ledger has no 户主 column: each household's head comes from the resident
+    # who is its head.
+    assert on_server["head_names"] == {A: "张伟", E: "陈静", C: None, B: "韩梓涵", D: "王秀兰"}
     # G1 is untouched.
     assert server_state(world, g1) == original
 
@@ -308,7 +306,7 @@ def test_the_import_is_committed_synced_and_downloaded_field_for_field(
     assert newcomer.syncer.sync().rejected == 0
     assert local_state(newcomer, g2) == on_server
     listed = queries.search_households(newcomer.store, grid_id=g2)
-    assert sorted(h["address"] for h in listed) == sorted([E, C, B, D])
+    assert sorted(h["address"] for h in listed) == sorted([A, E, C, B, D])
     (rental,) = [h for h in listed if h["address"] == D]
     detail = queries.household_detail(newcomer.store, rental["id"])
     assert detail is not None
@@ -321,15 +319,16 @@ def test_the_import_is_committed_synced_and_downloaded_field_for_field(
     again = plan_import(read_table(path), g2, ledgers.existing_data(sup.store, g2))
     assert again.mutations() == []
     assert [(p.row, p.severity, p.code) for p in again.problems] == [
-        (2, "error", "id_number_elsewhere"),
-        (3, "error", "id_number_elsewhere"),
-        (4, "error", "id_number_elsewhere"),
+        (2, "info", "already_imported"),
+        (3, "info", "already_imported"),
+        (4, "info", "already_imported"),
         (5, "info", "already_imported"),
         (6, "info", "household_exists"),
         (7, "info", "already_imported"),
         (8, "info", "already_imported"),
         (9, "info", "already_imported"),
     ]
+    assert (again.rows_read, again.skipped, again.error_rows) == (8, 8, 0)
     assert ledgers.commit_import(sup.store, again) == {"households": 0, "residents": 0}
     assert queries.status(sup.store)["pending"] == 0
 

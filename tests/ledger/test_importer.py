@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 
@@ -125,7 +126,10 @@ def test_the_report_never_shows_a_full_id_number(tmp_path):
     for number in (ZHANG, LI, BAD, ZHAO, LI_15):
         assert number not in report
     assert not re.search(r"\d{15}", report)
-    assert "身份证号（3207**********0014）已登记在其他网格的住户中" in report
+    assert (
+        "[提醒] 第4行 公民身份号码(D列): 身份证号（3207**********0014）已登记在其他网格的住户中，"
+        "仍按台账导入；如属同一人迁入，请核实后在原网格处理"
+    ) in report
     assert "第11行 公民身份号码(D列)" in report
     assert "有错误未导入" in report
 
@@ -421,27 +425,132 @@ def test_against_the_database_nothing_is_imported_twice():
     assert (again.new_households, again.new_residents, again.skipped) == (0, 0, 5)
     assert {p.severity for p in again.problems} == {"info"}
 
-    # The same person registered in another household or grid is an error; a new resident
-    # of a known household joins it.
+    # The same person registered in another household of this grid is an error (the row left
+    # out); registered in another grid, a warning (the row imported as the ledger says); a new
+    # resident of a known household joins it.
     other = ExistingData(
         households={address_key("海州区朐阳小区1号楼101室"): "known-household"},
         residents_by_id_number={ZHANG: ("elsewhere", "g1"), ZHAO: ("far-away", "g9")},
     )
     moved = plan_import(rows, "g1", other, now=NOW)
-    assert [(p.row, p.severity, p.code) for p in moved.problems] == [
-        (2, "error", "id_number_elsewhere"),
-        (3, "info", "household_exists"),
-        (5, "error", "id_number_elsewhere"),
+    assert [(p.row, p.field, p.severity, p.code, p.message) for p in moved.problems] == [
+        (
+            2,
+            "id_number",
+            "error",
+            "id_number_elsewhere",
+            "身份证号（3207**********0014）已登记在本网格的另一户中；"
+            "如属搬迁，请先在系统中修改原住户",
+        ),
+        (
+            3,
+            "address",
+            "info",
+            "household_exists",
+            "该地址的住户已在网格中，居民将加入该户（住户信息不修改）",
+        ),
+        (
+            5,
+            "id_number",
+            "warning",
+            "id_number_in_other_grid",
+            "身份证号（3207**********0028）已登记在其他网格的住户中，仍按台账导入；"
+            "如属同一人迁入，请核实后在原网格处理",
+        ),
     ]
-    assert "本网格的另一户" in moved.problems[0].message
-    assert "其他网格" in moved.problems[2].message
-    known = moved.households[0]
+    assert (moved.new_households, moved.existing_households, moved.new_residents) == (2, 1, 3)
+    assert (moved.skipped, moved.error_rows) == (0, 1)
+    known, second, third = moved.households
     assert (known.existing_id, [r["name"] for r in known.residents]) == (
         "known-household",
         ["乙", "丙"],
     )
     assert all(r["household_id"] == "known-household" for r in known.residents)
-    assert [m["entity"] for m in moved.mutations()] == ["households", "residents", "residents"]
+    # 丁 is imported into a new household of this grid, with the ID number as in the ledger.
+    assert second.values is not None and second.values["grid_id"] == "g1"
+    assert second.values["address"] == "海州区 朐阳小区 1号楼 102室"
+    assert [(r["household_id"], r["name"], r["id_number"]) for r in second.residents] == [
+        (second.id, "丁", ZHAO)
+    ]
+    assert third.values is not None and third.residents == []
+    assert [(m["entity"], m["id"]) for m in moved.mutations()] == [
+        ("households", second.id),
+        ("households", third.id),
+        ("residents", known.residents[0]["id"]),
+        ("residents", known.residents[1]["id"]),
+        ("residents", second.residents[0]["id"]),
+    ]
+
+
+def test_a_ledger_of_another_grid_imports_whole_with_a_warning_per_id_number():
+    """Every person of the ledger registered in another grid: all rows imported, each warned."""
+    rows = table(
+        ["地址", "姓名", "身份证号", "与户主关系"],
+        ["1号楼101室", "甲", ZHANG, "户主"],
+        ["1号楼101室", "乙", LI, "配偶"],
+        ["1号楼101室", "丙", None, "子女"],
+        ["1号楼102室", "丁", ZHAO, "户主"],
+    )
+    first = plan_import(rows, "g1", ExistingData(), now=NOW)
+    assert first.problems == []
+    registered = ExistingData()
+    for h in first.households:
+        for r in h.residents:
+            if r["id_number"]:
+                registered.residents_by_id_number[r["id_number"]] = (h.id, "g1")
+
+    plan = plan_import(rows, "g2", registered, now=NOW)
+    assert [(p.row, p.field, p.severity, p.code) for p in plan.problems] == [
+        (2, "id_number", "warning", "id_number_in_other_grid"),
+        (3, "id_number", "warning", "id_number_in_other_grid"),
+        (5, "id_number", "warning", "id_number_in_other_grid"),
+    ]
+    assert [p.message for p in plan.problems] == [
+        f"身份证号（{masked}）已登记在其他网格的住户中，仍按台账导入；"
+        "如属同一人迁入，请核实后在原网格处理"
+        for masked in ("3207**********0014", "3207**********0027", "3207**********0028")
+    ]
+    assert plan.counts() == {
+        "rows_read": 4,
+        "new_households": 2,
+        "existing_households": 0,
+        "new_residents": 4,
+        "skipped": 0,
+        "error_rows": 0,
+    }
+
+    # The same households and residents as in g1, field for field, ID numbers included.
+    def fields(of: Any) -> list[Any]:
+        return [
+            (
+                {k: v for k, v in h.values.items() if k not in ("id", "grid_id")},
+                [
+                    {k: v for k, v in r.items() if k not in ("id", "household_id")}
+                    for r in h.residents
+                ],
+            )
+            for h in of.households
+        ]
+
+    assert fields(plan) == fields(first)
+    assert {h.values["grid_id"] for h in plan.households} == {"g2"}
+    assert not {h.id for h in plan.households} & {h.id for h in first.households}
+
+    # Once imported, the same ledger into g2 again adds nothing.
+    for h in plan.households:
+        registered.households[address_key(h.values["address"])] = h.id
+        for r in h.residents:
+            registered.resident_names.setdefault(h.id, set()).add(r["name"])
+            if r["id_number"]:
+                registered.residents_by_id_number[r["id_number"]] = (h.id, "g2")
+    again = plan_import(rows, "g2", registered, now=NOW)
+    assert again.mutations() == []
+    assert [(p.row, p.severity, p.code) for p in again.problems] == [
+        (2, "info", "already_imported"),
+        (3, "info", "already_imported"),
+        (4, "info", "already_imported"),
+        (5, "info", "already_imported"),
+    ]
 
 
 def test_candidate_id_numbers_are_the_valid_ones():

@@ -15,7 +15,7 @@ from sync.server.cli import main
 from sync.server.models import ENTITY_TABLES, Grid
 from tests.ledger.helpers import LI, ZHANG, id_number, messy_ledger
 
-from .harness import delete, household, issue, resident, visit
+from .harness import household, issue, resident, visit
 
 H = ENTITY_TABLES["households"]
 R = ENTITY_TABLES["residents"]
@@ -205,20 +205,28 @@ def test_an_exported_ledger_imports_into_a_new_grid(db, service, seeded, tmp_pat
     assert gridsync(db, "create-grid", "grid-new", "--name", "新网格") == 0
     capsys.readouterr()
 
-    # While the people are registered in the old grid, the new one cannot take them.
-    assert gridsync(db, "import-households", str(out), "--grid", "grid-new") == 0
-    preview = capsys.readouterr().out
-    assert "有错误未导入 3 行" in preview
-    assert "身份证号（3207**********0014）已登记在其他网格的住户中" in preview
-    assert ZHANG not in preview
-    assert _grid_state(service.engine, "grid-new")["versions"] == []
-
-    # The old grid is given up (its households deleted): the ledger re-registers them.
+    # The people with an ID number stay registered in the old grid: the new one takes them
+    # as the ledger says, with a warning for each, and the preview writes nothing.
     old = _grid_state(service.engine, seeded["grid"])
-    seeded["worker"].push(*(delete("households", h) for h in seeded["households"]))
     assert gridsync(db, "import-households", str(out), "--grid", "grid-new") == 0
     preview = capsys.readouterr().out
-    assert "新增住户 3 户、居民 4 人" in preview
+    assert (
+        "读取 5 行：新增住户 3 户、居民 4 人；已有住户 0 户；跳过 0 行；有错误未导入 0 行"
+        in preview
+    )
+    assert "问题：错误 0 条（该行未导入），提醒 3 条（已修正后导入），说明 0 条" in preview
+    warnings = [line for line in preview.splitlines() if line.startswith("[")]
+    assert warnings == [
+        f"[提醒] 第{row}行 身份证号(J列): 身份证号（{masked}）已登记在其他网格的住户中，"
+        "仍按台账导入；如属同一人迁入，请核实后在原网格处理"
+        for row, masked in (
+            (2, "3207**********0014"),
+            (3, "3207**********0027"),
+            (4, "3207**********0038"),
+        )
+    ]
+    for number in (ZHANG, LI, XIAO):
+        assert number not in preview
     assert "尚未写入数据库" in preview
     assert _grid_state(service.engine, "grid-new")["versions"] == []
 
@@ -227,8 +235,12 @@ def test_an_exported_ledger_imports_into_a_new_grid(db, service, seeded, tmp_pat
     assert "已导入网格 grid-new：新增住户 3 户、居民 4 人（变更序号 1–7）" in done
 
     new = _grid_state(service.engine, "grid-new")
+    # Every household and every resident of the old grid, field for field, ID numbers included.
     assert new["households"] == old["households"]
     assert new["residents"] == old["residents"]
+    assert len(new["residents"]) == 4 and sum(1 for r in new["residents"] if r[3]) == 3
+    # The old grid keeps its own.
+    assert _grid_state(service.engine, seeded["grid"]) == old
     # The rows entered the new grid's change sequence, and its accounting matches a recount.
     assert new["versions"] == [1, 2, 3, 4, 5, 6, 7]
     last_version, row_count, digest = new["grid"]
@@ -241,7 +253,16 @@ def test_an_exported_ledger_imports_into_a_new_grid(db, service, seeded, tmp_pat
     # The same file again adds nothing.
     assert gridsync(db, "import-households", str(out), "--grid", "grid-new", "--commit") == 0
     again = capsys.readouterr().out
-    assert "新增住户 0 户、居民 0 人" in again
+    assert (
+        "读取 5 行：新增住户 0 户、居民 0 人；已有住户 0 户；跳过 5 行；有错误未导入 0 行" in again
+    )
+    assert [line for line in again.splitlines() if line.startswith("[")] == [
+        "[说明] 第2行 身份证号(J列): 该居民已在此住户中登记，已跳过",
+        "[说明] 第3行 身份证号(J列): 该居民已在此住户中登记，已跳过",
+        "[说明] 第4行 身份证号(J列): 该居民已在此住户中登记，已跳过",
+        "[说明] 第5行 地址(A列): 该地址的住户已在网格中，已跳过（住户信息不修改）",
+        "[说明] 第6行 姓名(H列): 同名居民已在此住户中登记，已跳过",
+    ]
     assert "没有需要导入的新住户或居民" in again
     assert _grid_state(service.engine, "grid-new") == new
 
