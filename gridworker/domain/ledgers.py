@@ -98,19 +98,16 @@ def existing_data(store: Store, grid_id: str) -> ExistingData:
                 select(H.c.id, H.c.address).where(H.c.grid_id == grid_id, H.c.deleted.is_(False))
             )
         }
-        by_number: dict[str, tuple[str, str]] = {}
-        names: dict[str, set[str]] = {}
+        existing = ExistingData(households=households)
         for r in conn.execute(
             select(R.c.household_id, R.c.name, R.c.id_number, R.c.grid_id).where(
                 R.c.deleted.is_(False)
             )
         ):
             if r.id_number:
-                by_number[r.id_number] = (r.household_id, r.grid_id)
-            names.setdefault(r.household_id, set()).add(r.name)
-    return ExistingData(
-        households=households, residents_by_id_number=by_number, resident_names=names
-    )
+                existing.register(r.id_number, r.household_id, r.grid_id, grid_id)
+            existing.resident_names.setdefault(r.household_id, set()).add(r.name)
+    return existing
 
 
 def check_may_import(store: Store) -> None:

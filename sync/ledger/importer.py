@@ -79,6 +79,14 @@ class ExistingData:
     residents_by_id_number: dict[str, tuple[str, str]] = field(default_factory=dict)
     resident_names: dict[str, set[str]] = field(default_factory=dict)  # household_id -> names
 
+    def register(self, number: str, household_id: str, grid_id: str, into_grid: str) -> None:
+        """Note where an ID number is registered. One number may live in several grids (an
+        earlier import from another grid's ledger): the registration in the grid being
+        imported into wins, so that a duplicate there is never hidden by another grid's."""
+        known = self.residents_by_id_number.get(number)
+        if known is None or (grid_id == into_grid and known[1] != into_grid):
+            self.residents_by_id_number[number] = (household_id, grid_id)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -197,7 +205,7 @@ class ImportPlan:
                 s: sum(1 for p in self.problems if p.severity == s) for s in (ERROR, WARNING, INFO)
             }
             lines.append(
-                f"问题：错误 {by[ERROR]} 条（该行未导入），提醒 {by[WARNING]} 条（已修正后导入），"
+                f"问题：错误 {by[ERROR]} 条（该行未导入），提醒 {by[WARNING]} 条（已导入，请留意），"
                 f"说明 {by[INFO]} 条"
             )
             marks = {ERROR: "[错误]", WARNING: "[提醒]", INFO: "[说明]"}
@@ -634,15 +642,26 @@ class _Planner:
                     row, INFO, "already_imported", "该居民已在此住户中登记，已跳过", "id_number"
                 )
                 return False
-            where = "本网格的另一户" if registered_grid == self.grid_id else "其他网格的住户"
+            if registered_grid == self.grid_id:
+                self.problem(
+                    row,
+                    ERROR,
+                    "id_number_elsewhere",
+                    f"身份证号（{mask_id_number(number)}）已登记在本网格的另一户中；"
+                    "如属搬迁，请先在系统中修改原住户",
+                    "id_number",
+                )
+                return False
+            # Another grid's ledger (a grid split, a new grid taking over streets, a move not
+            # yet recorded): imported as the ledger says, and said so, for someone to check.
             self.problem(
                 row,
-                ERROR,
-                "id_number_elsewhere",
-                f"身份证号（{mask_id_number(number)}）已登记在{where}中；如需迁入，请先办理住户迁移",
+                WARNING,
+                "id_number_in_other_grid",
+                f"身份证号（{mask_id_number(number)}）已登记在其他网格的住户中，仍按台账导入；"
+                "如属同一人迁入，请核实后在原网格处理",
                 "id_number",
             )
-            return False
         if household_id is not None and name in self.existing.resident_names.get(household_id, ()):
             message = "同名居民已在此住户中登记，已跳过"
             if number is not None:

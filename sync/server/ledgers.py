@@ -104,14 +104,14 @@ def existing_data(conn: Connection, grid_id: str, id_numbers: Iterable[str]) -> 
     ):
         names.setdefault(household_id, set()).add(name)
     wanted = sorted(set(id_numbers))
-    by_number: dict[str, tuple[str, str]] = {}
+    existing = ExistingData(households, {}, names)
     for start in range(0, len(wanted), _CHUNK):
         query = select(R.c.id_number, R.c.household_id, R.c.grid_id).where(
             R.c.id_number.in_(wanted[start : start + _CHUNK]), R.c.deleted.is_(False)
         )
         for number, household_id, row_grid in conn.execute(query):
-            by_number[number] = (household_id, row_grid)
-    return ExistingData(households, by_number, names)
+            existing.register(number, household_id, row_grid, grid_id)
+    return existing
 
 
 @dataclass

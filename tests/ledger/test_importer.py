@@ -634,3 +634,29 @@ def test_the_exporters_formula_guard_is_removed():
     assert household.values is not None
     assert household.values["address"] == "-1层储藏室"
     assert household.residents[0]["notes"] == "=核实"
+
+
+@pytest.mark.parametrize("order", ["this grid first", "other grid first"])
+def test_a_number_in_two_grids_never_hides_a_duplicate_in_this_one(order):
+    """After a grid's ledger was imported into another grid, the same ID number lives in
+    both; a ledger for the first grid placing that person at another address of it is still
+    the same-grid error, whichever registration the database returns last."""
+    existing = ExistingData()
+    registrations = [("home-in-g1", "g1"), ("home-in-g2", "g2")]
+    if order == "other grid first":
+        registrations.reverse()
+    for household_id, grid_id in registrations:
+        existing.register(ZHANG, household_id, grid_id, "g1")
+    assert existing.residents_by_id_number[ZHANG] == ("home-in-g1", "g1")
+
+    rows = table(["地址", "姓名", "身份证号"], ["海州区 朐阳小区 9号楼 901室", "张伟", ZHANG])
+    plan = plan_import(rows, "g1", existing, now=NOW)
+    assert plan.new_residents == 0
+    assert [(p.row, p.severity, p.code) for p in plan.problems] == [
+        (2, "error", "id_number_elsewhere")
+    ]
+    # Into g2 the number is that grid's own registration elsewhere: the same-grid error too.
+    into_g2 = ExistingData()
+    for household_id, grid_id in registrations:
+        into_g2.register(ZHANG, household_id, grid_id, "g2")
+    assert into_g2.residents_by_id_number[ZHANG] == ("home-in-g2", "g2")

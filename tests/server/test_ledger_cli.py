@@ -214,7 +214,7 @@ def test_an_exported_ledger_imports_into_a_new_grid(db, service, seeded, tmp_pat
         "读取 5 行：新增住户 3 户、居民 4 人；已有住户 0 户；跳过 0 行；有错误未导入 0 行"
         in preview
     )
-    assert "问题：错误 0 条（该行未导入），提醒 3 条（已修正后导入），说明 0 条" in preview
+    assert "问题：错误 0 条（该行未导入），提醒 3 条（已导入，请留意），说明 0 条" in preview
     warnings = [line for line in preview.splitlines() if line.startswith("[")]
     assert warnings == [
         f"[提醒] 第{row}行 身份证号(J列): 身份证号（{masked}）已登记在其他网格的住户中，"
