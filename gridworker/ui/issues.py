@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -264,6 +265,20 @@ class IssuePanel(QWidget):
         if self.issue is not None:
             self.show_issue(self.issue["id"])
 
+    def follow_list(self, table: QTableView, model: RowsModel, keep: str | None) -> None:
+        """After the list was reloaded: select the issue shown (``keep``) or the first one."""
+        row = model.row_of(keep)
+        if row >= 0:
+            select_row(table, row)
+            self.reload()
+        elif keep is not None:
+            # Just resolved (so no longer in this list): keep showing it until another is chosen.
+            self.reload()
+        elif model.rowCount():
+            select_row(table, 0)
+        else:
+            self.show_issue(None)
+
     def _open_household(self) -> None:
         if self.issue and self.issue.get("household_id"):
             emit(self.open_household_requested, self.issue["household_id"])
@@ -321,17 +336,7 @@ class IssuesPage(QWidget):
         )
         self.model.set_rows(rows)
         self.count.setText(self.tr("%n issue(s)", "", len(rows)))
-        row = self.model.row_of(keep)
-        if row >= 0:
-            select_row(self.table, row)
-            self.panel.reload()
-        elif keep is not None:
-            # Just resolved (so no longer in this list): keep showing it until another is chosen.
-            self.panel.reload()
-        elif rows:
-            select_row(self.table, 0)
-        else:
-            self.panel.show_issue(None)
+        self.panel.follow_list(self.table, self.model, keep)
 
     def show_issue(self, issue_id: str) -> None:
         if self.model.row_of(issue_id) < 0:

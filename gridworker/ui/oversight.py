@@ -185,16 +185,7 @@ class OversightPage(QWidget):
         )
         self.model.set_rows(rows)
         self.count.setText(self.tr("%n issue(s)", "", len(rows)))
-        row = self.model.row_of(keep)
-        if row >= 0:
-            select_row(self.table, row)
-            self.panel.reload()
-        elif keep is not None:
-            self.panel.reload()
-        elif rows:
-            select_row(self.table, 0)
-        else:
-            self.panel.show_issue(None)
+        self.panel.follow_list(self.table, self.model, keep)
 
     def _fill_summary(self, counts: dict[tuple[str, str], int]) -> None:
         """Categories down, grids across, with totals; empty categories left out."""
