@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -250,24 +251,22 @@ def problems_model(parent: Any = None) -> RowsModel:
     }
     return RowsModel(
         [
-            Column(translate("Ledgers", "Row"), lambda p: str(p.row) if p.row else ""),
-            Column(translate("Ledgers", "Column"), lambda p: p.column or ""),
+            Column(translate("Ledgers", "Row"), lambda p: str(p["row"]) if p["row"] else ""),
+            Column(translate("Ledgers", "Column"), lambda p: p["column"] or ""),
             Column(
                 translate("Ledgers", "Result"),
-                lambda p: severities.get(p.severity, p.severity),
-                foreground=lambda p: URGENT if p.severity == "error" else None,
+                lambda p: severities.get(p["severity"], p["severity"]),
+                foreground=lambda p: URGENT if p["severity"] == "error" else None,
             ),
             Column(
-                translate("Ledgers", "Problem"), lambda p: p.message, tooltip=lambda p: p.message
+                translate("Ledgers", "Problem"),
+                lambda p: p["message"],
+                tooltip=lambda p: p["message"],
             ),
         ],
-        foreground=lambda p: MUTED if p.severity == "info" else None,
+        foreground=lambda p: MUTED if p["severity"] == "info" else None,
         parent=parent,
     )
-
-
-class _Problem(dict):  # RowsModel rows are dicts; problems keep attribute access
-    __getattr__ = dict.get
 
 
 class ImportDialog(QDialog):
@@ -461,7 +460,7 @@ class ImportDialog(QDialog):
             for p in self.plan.problems
             if not self.errors_only.isChecked() or p.severity == "error"
         ]
-        self.problems.set_rows([_Problem(vars(p)) for p in wanted])
+        self.problems.set_rows([asdict(p) for p in wanted])
 
     # -- commit --------------------------------------------------------------------------------
 

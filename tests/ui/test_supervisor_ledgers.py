@@ -113,7 +113,7 @@ def load(qtbot: Any, window: Any, dialog: ImportDialog, path: Path) -> None:
 
 
 def shown_problems(dialog: ImportDialog) -> list[tuple[Any, ...]]:
-    return [(p.row, p.column, p.severity, p.code) for p in dialog.problems.rows()]
+    return [(p["row"], p["column"], p["severity"], p["code"]) for p in dialog.problems.rows()]
 
 
 def click_box(qtbot: Any, box: QCheckBox) -> None:
