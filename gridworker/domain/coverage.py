@@ -28,16 +28,19 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 
-from sync.protocol.values import SHANGHAI
-from sync.protocol.workflow import DEFAULT_INTERVAL_DAYS, MONTHLY_TAGS, WEEKLY_TAGS
+from sync.protocol.values import SHANGHAI, local_day_bound
+from sync.protocol.workflow import (
+    COUNTED_OUTCOMES,
+    DEFAULT_INTERVAL_DAYS,
+    MONTHLY_TAGS,
+    WEEKLY_TAGS,
+)
 
 from ..store.local import Store
 from ..store.schema import ENTITY_TABLES
-from ..store.search import COUNTED_OUTCOMES
 from . import queries
 
 H = ENTITY_TABLES["households"]
@@ -122,9 +125,9 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
         start, end = end, start
     today = store.clock().astimezone(SHANGHAI).date()
     judged_to = min(end, today)
-    lo = queries.local_day_start(start.isoformat())
-    hi = queries.local_day_start(end.isoformat(), 1)
-    grid_names = {g["grid_id"]: g.get("name") or g["grid_id"] for g in queries.grids(store)}
+    lo = local_day_bound(start)
+    hi = local_day_bound(end + dt.timedelta(days=1))
+    grid_names = queries.grid_names(store)
 
     household_filter = [H.c.deleted.is_(False)]
     visit_filter = [V.c.deleted.is_(False)]
@@ -139,7 +142,7 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
                 )
             )
         )
-        live = {h.id for h in households}
+        grid_of = {h.id: h.grid_id for h in households}
         # Visits of a deleted household stay as history, but its figures are gone with it.
         in_period = [
             v
@@ -148,20 +151,23 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
                 .where(*visit_filter, V.c.visited_at >= lo, V.c.visited_at < hi)
                 .order_by(V.c.visited_at)
             )
-            if v.household_id in live
+            if v.household_id in grid_of
         ]
 
-    last_before = _last_visits_before(store, [h.id for h in households if is_key(h.tags or ())], lo)
+    key_ids = {h.id for h in households if is_key(h.tags or ())}
+    last_before = _last_visits_before(store, sorted(key_ids), lo)
     counted_days: dict[str, list[dt.date]] = defaultdict(list)
     visitors: dict[str, set[str]] = defaultdict(set)
     visits_by_worker: Counter[str] = Counter()
     per_day: Counter[dt.date] = Counter()
+    visits_by_grid: Counter[str] = Counter()
     visited_on: dict[dt.date, dict[str, None]] = defaultdict(dict)  # ordered sets
     for v in in_period:
         day = local_day(v.visited_at)
         if day > judged_to:
             continue
         per_day[day] += 1
+        visits_by_grid[grid_of[v.household_id]] += 1
         visited_on[day][v.household_id] = None
         if v.worker_id:
             visits_by_worker[v.worker_id] += 1
@@ -186,7 +192,7 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
                 target.visited += 1
             else:
                 target.unvisited_ids.append(h.id)
-        if is_key(h.tags or ()):
+        if h.id in key_ids:
             last = last_before.get(h.id)
             since = missed_since(
                 local_day(last) if last else None,
@@ -203,10 +209,8 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
                     target.key_on_time += 1
                 else:
                     target.missed[h.id] = since.isoformat()
-    visits_by_grid = _visits_by_grid(in_period, households, judged_to)
     for gid, count in visits_by_grid.items():
-        if gid in by_grid:
-            by_grid[gid].visits = count
+        by_grid[gid].visits = count
     total.visits = sum(per_day.values())
 
     workers = _worker_figures(store, grid_households, key_state, visitors, visits_by_worker)
@@ -246,17 +250,6 @@ def _last_visits_before(store: Store, household_ids: list[str], bound: str) -> d
             query = select(H.c.id, last).where(H.c.id.in_(chunk))
             out.update({hid: when for hid, when in conn.execute(query) if when})
     return out
-
-
-def _visits_by_grid(
-    in_period: list[Any], households: list[Any], judged_to: dt.date
-) -> Counter[str]:
-    grid_of = {h.id: h.grid_id for h in households}
-    counts: Counter[str] = Counter()
-    for v in in_period:
-        if local_day(v.visited_at) <= judged_to and v.household_id in grid_of:
-            counts[grid_of[v.household_id]] += 1
-    return counts
 
 
 def _worker_figures(

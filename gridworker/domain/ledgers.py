@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -23,46 +22,13 @@ from sync.protocol.errors import PermissionDenied
 from sync.protocol.workflow import REVIEWER_ROLES
 
 from ..store.local import Store
-from ..store.schema import ENTITY_TABLES, SearchKey
+from ..store.schema import ENTITY_TABLES
 from . import queries
 
 H = ENTITY_TABLES["households"]
 R = ENTITY_TABLES["residents"]
 
 Progress = Callable[[int, int], None]
-
-
-def ledger_rows(
-    store: Store,
-    entity: str,
-    grid_id: str | None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    with store.read() as conn:
-        rows = source.ledger_rows(conn, ENTITY_TABLES, entity, grid_id, date_from, date_to)
-        if entity == "households":
-            query = select(SearchKey.household_id, SearchKey.last_visit)
-            if grid_id is not None:
-                query = query.where(SearchKey.grid_id == grid_id)
-            last = dict(conn.execute(query).all())
-            for row in rows:
-                row["last_visit"] = last.get(row["id"])
-    return rows
-
-
-def names_for_ledger(store: Store, entity: str, rows: list[dict[str, Any]]) -> dict[str, str]:
-    """User names, and for visits the names of the residents met."""
-    names = queries.names(store)
-    if entity == "visits":
-        met = {p for r in rows for p in r.get("people_met") or []}
-        with store.read() as conn:
-            for start in range(0, len(met), 500):
-                chunk = sorted(met)[start : start + 500]
-                names.update(
-                    dict(conn.execute(select(R.c.id, R.c.name).where(R.c.id.in_(chunk))).all())
-                )
-    return names
 
 
 def export_ledger(
@@ -75,18 +41,12 @@ def export_ledger(
 ) -> int:
     """Write the ledger of a grid (None: every grid the laptop holds) to ``path`` (.xlsx or
     .csv); returns the number of rows."""
-    rows = ledger_rows(store, entity, grid_id, date_from, date_to)
-    grid_name = next(
-        (g.get("name") for g in queries.grids(store) if g["grid_id"] == grid_id),
-        grid_id or "全部网格",
-    )
-    return write_ledger(
-        Path(path),
-        entity,
-        rows,
-        names_for_ledger(store, entity, rows),
-        title=f"{grid_name}",
-    )
+    users = queries.names(store)
+    with store.read() as conn:
+        rows = source.ledger_rows(conn, ENTITY_TABLES, entity, grid_id, date_from, date_to)
+        names = source.names(conn, ENTITY_TABLES, entity, rows, users)
+    grid_name = queries.grid_names(store).get(grid_id, grid_id) if grid_id else "全部网格"
+    return write_ledger(Path(path), entity, rows, names, title=grid_name)
 
 
 def existing_data(store: Store, grid_id: str) -> ExistingData:

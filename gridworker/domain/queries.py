@@ -312,9 +312,9 @@ def review_queue(
     if worker_id:
         where.append(V.c.worker_id == worker_id)
     if date_from:
-        where.append(V.c.visited_at >= local_day_start(date_from))
+        where.append(V.c.visited_at >= _local_day_start(date_from))
     if date_to:
-        where.append(V.c.visited_at < local_day_start(date_to, 1))
+        where.append(V.c.visited_at < _local_day_start(date_to, 1))
     query = (
         select(V, H.c.address, H.c.head_name)
         .select_from(V.join(H, H.c.id == V.c.household_id))
@@ -352,6 +352,11 @@ def grids(store: Store) -> list[Row]:
                 select(GridState.__table__).order_by(GridState.grid_id)
             ).mappings()
         ]
+
+
+def grid_names(store: Store) -> dict[str, str]:
+    """Grid id -> its name (the id when it has none), in grid order."""
+    return {g["grid_id"]: g.get("name") or g["grid_id"] for g in grids(store)}
 
 
 def conflicts(store: Store) -> list[Row]:
@@ -460,7 +465,7 @@ def status(store: Store) -> Row:
     }
 
 
-def local_day_start(day: str, add_days: int = 0) -> str:
+def _local_day_start(day: str, add_days: int = 0) -> str:
     """The text bound of local midnight starting ``day`` (+ ``add_days``), see values."""
     return local_day_bound(dt.date.fromisoformat(day) + dt.timedelta(days=add_days))
 

@@ -20,14 +20,11 @@ from pypinyin import lazy_pinyin
 from sqlalchemy import Connection, delete, func, insert, select
 
 from sync.protocol.values import SHANGHAI, fold_width, parse_time
-from sync.protocol.workflow import DEFAULT_INTERVAL_DAYS
+from sync.protocol.workflow import COUNTED_OUTCOMES, DEFAULT_INTERVAL_DAYS
 
 from .schema import ENTITY_TABLES, SearchKey, SearchStale
 
 SEPARATOR = "\x1f"  # never typed: a term cannot match across two keys
-
-# Outcomes that count as a visit for coverage and due dates.
-COUNTED_OUTCOMES = ("met", "phone")
 
 
 def due_on(last_visit: str | None, interval_days: int | None) -> str | None:

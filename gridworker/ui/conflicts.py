@@ -221,9 +221,7 @@ class ConflictsPage(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        self._grids = {
-            g["grid_id"]: g.get("name") or g["grid_id"] for g in queries.grids(self.ctx.store)
-        }
+        self._grids = queries.grid_names(self.ctx.store)
         self.conflicts.set_rows(queries.conflicts(self.ctx.store))
         self.rejections.set_rows(queries.rejections(self.ctx.store))
         self.buttons.clear()

@@ -32,8 +32,8 @@ def fill_grids(ctx: AppContext, combo: QComboBox, *, everything: bool = True) ->
     combo.clear()
     if everything:
         combo.addItem(translate("Filters", "All grids"), None)
-    for grid in queries.grids(ctx.store):
-        combo.addItem(grid.get("name") or grid["grid_id"], grid["grid_id"])
+    for grid_id, name in queries.grid_names(ctx.store).items():
+        combo.addItem(name, grid_id)
     index = combo.findData(keep)
     combo.setCurrentIndex(max(index, 0))
     combo.blockSignals(False)

@@ -258,10 +258,7 @@ class HouseholdDetail(QWidget):
             self.show_household(self.household["id"])
 
     def _grid_name(self, grid_id: str) -> str:
-        for grid in queries.grids(self.ctx.store):
-            if grid["grid_id"] == grid_id:
-                return grid.get("name") or grid_id
-        return grid_id
+        return queries.grid_names(self.ctx.store).get(grid_id, grid_id)
 
     # -- residents -------------------------------------------------------------------------------
 

@@ -50,8 +50,8 @@ class IssueDialog(QDialog):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.grid = QComboBox()
-        for grid in queries.grids(ctx.store):
-            self.grid.addItem(grid.get("name") or grid["grid_id"], grid["grid_id"])
+        for grid_id, name in queries.grid_names(ctx.store).items():
+            self.grid.addItem(name, grid_id)
         if household is None and self.grid.count() > 1:
             form.addRow(self.tr("&Grid"), self.grid)
         if household is not None:

@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
     def _refresh_titles(self) -> None:
         user = self.ctx.user
         role = labels.code_label("role", user.get("role"))
-        grids = "、".join(g.get("name") or g["grid_id"] for g in queries.grids(self.ctx.store))
+        grids = "、".join(queries.grid_names(self.ctx.store).values())
         self.user_label.setText(f"{user.get('display_name', '')}（{role}） {grids}")
         title = self.tr("Gridworker")
         if self.ctx.demo:

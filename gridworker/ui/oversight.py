@@ -170,9 +170,7 @@ class OversightPage(QWidget):
         self.names.clear()
         self.names.update(queries.names(self.ctx.store))
         self.grid_names.clear()
-        self.grid_names.update(
-            {g["grid_id"]: g.get("name") or g["grid_id"] for g in queries.grids(self.ctx.store)}
-        )
+        self.grid_names.update(queries.grid_names(self.ctx.store))
         statuses, overdue = self._filters()
         self._fill_summary(queries.issue_counts(self.ctx.store, statuses, overdue=overdue))
         rows = queries.issues(

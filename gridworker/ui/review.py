@@ -223,9 +223,7 @@ class ReviewPage(QWidget):
         self.names.clear()
         self.names.update(queries.names(self.ctx.store))
         self.grid_names.clear()
-        self.grid_names.update(
-            {g["grid_id"]: g.get("name") or g["grid_id"] for g in queries.grids(self.ctx.store)}
-        )
+        self.grid_names.update(queries.grid_names(self.ctx.store))
         if self.worker.count() <= 1 and queries.people(self.ctx.store):
             filters.fill_workers(self.ctx, self.worker, self.grid.currentData())
         start, end = filters.date_of(self.date_from), filters.date_of(self.date_to)

@@ -6,7 +6,7 @@ in Asia/Shanghai, user and resident ids by name.
 
 Row dicts are the entity's stored fields plus, per entity:
 
-- ``households``: ``last_visit`` (optional; the latest visit's ``visited_at``).
+- ``households``: ``last_visit`` (the latest counting visit's ``visited_at``, 见面 or 电话走访).
 - ``residents``: the household's fields prefixed ``household_`` (``household_address``,
   ``household_building``, ``household_unit``, ``household_room``, ``household_kind``,
   ``household_tags``, ``household_visit_interval_days``), so that one row per resident carries

@@ -2,8 +2,8 @@
 
 The service and the desktop app build their entity tables from the same field definitions
 (``sync.tables``), both with ``grid_id`` and ``deleted``; ``ledger_rows`` reads either, given
-the tables, and returns the row dicts ``sync.ledger.columns`` describes (without the
-households' optional ``last_visit``, which each side knows its own fastest way to find).
+the tables, and returns the row dicts ``sync.ledger.columns`` describes; ``names`` gives the
+names a ledger shows for ids (users, and the residents a visit met).
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, func, select
 
 from sync.protocol import codes
 from sync.protocol.entities import ENTITIES
 from sync.protocol.values import local_day_bound
+from sync.protocol.workflow import COUNTED_OUTCOMES
 
 from .errors import LedgerError
 
@@ -46,7 +47,11 @@ def ledger_rows(
     (both ends inclusive); households and residents are never filtered by date.
     """
     if entity == "households":
-        return _households(conn, tables["households"], grid_id)
+        rows = _households(conn, tables["households"], grid_id)
+        last = _last_visits(conn, tables["visits"], grid_id)
+        for row in rows:
+            row["last_visit"] = last.get(row["id"])
+        return rows
     if entity == "residents":
         return _residents(conn, tables["residents"], tables["households"], grid_id)
     if entity == "visits":
@@ -54,6 +59,35 @@ def ledger_rows(
     if entity == "issues":
         return _issues(conn, tables["issues"], grid_id, date_from, date_to)
     raise LedgerError(f"不支持导出该类数据：{entity}")
+
+
+def _last_visits(conn: Connection, v: Table, grid_id: str | None) -> dict[str, str]:
+    """Each household's last counting visit (the same rule as due dates and coverage)."""
+    query = (
+        select(v.c.household_id, func.max(v.c.visited_at))
+        .where(*_in_grid(v, grid_id), v.c.deleted.is_(False), v.c.outcome.in_(COUNTED_OUTCOMES))
+        .group_by(v.c.household_id)
+    )
+    return dict(conn.execute(query).all())
+
+
+def names(
+    conn: Connection,
+    tables: Mapping[str, Table],
+    entity: str,
+    rows: list[dict[str, Any]],
+    users: Mapping[str, str],
+) -> dict[str, str]:
+    """Names for the ids a ledger shows: ``users`` (id -> name), and for visits the names of
+    the residents they met."""
+    out = dict(users)
+    if entity == "visits":
+        r = tables["residents"]
+        met = sorted({p for row in rows for p in row.get("people_met") or []})
+        for start in range(0, len(met), 500):
+            chunk = met[start : start + 500]
+            out.update(dict(conn.execute(select(r.c.id, r.c.name).where(r.c.id.in_(chunk))).all()))
+    return out
 
 
 def _in_grid(table: Table, grid_id: str | None) -> list[Any]:

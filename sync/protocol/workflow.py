@@ -50,6 +50,9 @@ def check_transition(current: str, target: str | None, role: str) -> str | None:
     return target
 
 
+# Outcomes that count as a visit, for due dates and coverage (不在家 and 拒访 are door-knocks).
+COUNTED_OUTCOMES = ("met", "phone")
+
 WEEKLY_TAGS = frozenset({"elderly_alone", "key_attention", "left_behind_child"})
 MONTHLY_TAGS = frozenset({"empty_nest", "disabled", "low_income"})
 DEFAULT_INTERVAL_DAYS = 90

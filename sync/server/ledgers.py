@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from sync.ledger import source
 from sync.ledger.importer import (
@@ -62,29 +62,9 @@ def export_ledger(
     with read_tx(engine) as conn:
         grid_name = _grid_name(conn, grid_id)
         rows = source.ledger_rows(conn, ENTITY_TABLES, entity, grid_id, date_from, date_to)
-        if entity == "households":
-            last = dict(
-                conn.execute(
-                    select(V.c.household_id, func.max(V.c.visited_at))
-                    .where(V.c.grid_id == grid_id, V.c.deleted.is_(False))
-                    .group_by(V.c.household_id)
-                ).all()
-            )
-            for row in rows:
-                row["last_visit"] = last.get(row["id"])
-        names = dict(conn.execute(select(User.id, User.display_name)).all())
-        if entity == "visits":
-            met = sorted({p for r in rows for p in r.get("people_met") or []})
-            names.update(_resident_names(conn, met))
+        users = dict(conn.execute(select(User.id, User.display_name)).all())
+        names = source.names(conn, ENTITY_TABLES, entity, rows, users)
     return write_ledger(out, entity, rows, names, title=grid_name)
-
-
-def _resident_names(conn: Connection, ids: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        out.update(dict(conn.execute(select(R.c.id, R.c.name).where(R.c.id.in_(chunk))).all()))
-    return out
 
 
 def existing_data(conn: Connection, grid_id: str, id_numbers: Iterable[str]) -> ExistingData:
