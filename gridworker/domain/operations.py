@@ -147,43 +147,47 @@ def raise_issue(
         return store.create(conn, "issues", values)
 
 
+def _issue(conn: Any, issue_id: str) -> Row:
+    issue = rowlib.load_row(conn, "issues", issue_id)
+    if issue is None:
+        raise ValidationError("事项不存在", code="parent_not_found", field="issue_id")
+    return issue
+
+
+def _append_update(
+    store: Store, conn: Any, issue: Row, status: str | None, comment: str | None
+) -> Row:
+    """One line of an issue's history: a status change (judged by the workflow) or a comment."""
+    values = {
+        "issue_id": issue["id"],
+        "from_status": issue["status"],
+        "status": status,
+        "comment": comment,
+    }
+    return store.create(conn, "issue_updates", values)
+
+
 def add_issue_update(
     store: Store, issue_id: str, status: str | None = None, comment: str | None = None
 ) -> Row:
     """A status change (checked against the workflow) or a comment, appended to the history."""
     with store.write() as conn:
-        issue = rowlib.load_row(conn, "issues", issue_id)
-        if issue is None:
-            raise ValidationError("事项不存在", code="parent_not_found", field="issue_id")
+        issue = _issue(conn, issue_id)
         if status is None and not (comment and comment.strip()):
             raise ValidationError("请填写处置说明", code="required", field="comment")
-        values = {
-            "issue_id": issue_id,
-            "from_status": issue["status"],
-            "status": status,
-            "comment": comment,
-        }
-        return store.create(conn, "issue_updates", values)
+        return _append_update(store, conn, issue, status, comment)
 
 
 def escalate_issue(store: Store, issue_id: str, external_ref: str | None, comment: str) -> Row:
     """上报: the 12345 ticket number (if one was issued) and the status change, together."""
     with store.write() as conn:
-        issue = rowlib.load_row(conn, "issues", issue_id)
-        if issue is None:
-            raise ValidationError("事项不存在", code="not_found")
+        issue = _issue(conn, issue_id)
         if not comment.strip():
             raise ValidationError("请填写上报说明", code="required", field="comment")
         ref = (external_ref or "").strip() or None
         if ref is not None and ref != issue["external_ref"]:
             store.update(conn, "issues", issue_id, {"external_ref": ref})
-        values = {
-            "issue_id": issue_id,
-            "from_status": issue["status"],
-            "status": "escalated",
-            "comment": comment,
-        }
-        return store.create(conn, "issue_updates", values)
+        return _append_update(store, conn, issue, "escalated", comment)
 
 
 def reassign_issue(
@@ -191,19 +195,11 @@ def reassign_issue(
 ) -> Row:
     """改派: a new assignee, with a line in the issue's history saying so (``note``)."""
     with store.write() as conn:
-        issue = rowlib.load_row(conn, "issues", issue_id)
-        if issue is None:
-            raise ValidationError("事项不存在", code="not_found")
+        issue = _issue(conn, issue_id)
         if issue["assignee_id"] != assignee_id:
             store.update(conn, "issues", issue_id, {"assignee_id": assignee_id})
         text = note + (f"：{comment.strip()}" if comment and comment.strip() else "")
-        values = {
-            "issue_id": issue_id,
-            "from_status": issue["status"],
-            "status": None,
-            "comment": text,
-        }
-        return store.create(conn, "issue_updates", values)
+        return _append_update(store, conn, issue, None, text)
 
 
 def update_issue(store: Store, issue_id: str, **changes: Any) -> Row:
@@ -292,12 +288,23 @@ def mark_rejection_handled(store: Store, key: str) -> None:
             store.set_meta(conn, "handled_rejections", handled)
 
 
+def can_apply_again(rejection: Row) -> bool:
+    """Whether a refused change is of a kind that can be made again (edits and creates of
+    the editable entities; issue updates are judged by the workflow, attachments by bytes)."""
+    return rejection.get("op") in ("create", "update") and rejection.get("entity") in (
+        "households",
+        "residents",
+        "visits",
+        "issues",
+    )
+
+
 def apply_rejection_again(store: Store, rejection: Row) -> Row:
     """重新提交: make a refused change again from this laptop, as a new edit (for a household
     that moved to another of the supervisor's grids, say); then it counts as handled."""
     entity, row_id, op = rejection.get("entity"), rejection.get("row_id"), rejection.get("op")
     payload = rejection.get("payload")
-    if entity not in ("households", "residents", "visits", "issues") or not row_id:
+    if not can_apply_again(rejection) or not row_id:
         raise ValidationError("这条修改无法重新提交", code="invalid_value")
     with store.write() as conn:
         current = rowlib.load_row(conn, entity, row_id)

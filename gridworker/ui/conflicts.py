@@ -238,39 +238,42 @@ class ConflictsPage(QWidget):
     def counts(self) -> tuple[int, int]:
         return self.conflicts.rowCount(), self.rejections.rowCount()
 
-    def _actions(self, conflict_id: int) -> QWidget:
+    @staticmethod
+    def _button_pair(*buttons: tuple[str, str]) -> tuple[QWidget, list[QPushButton]]:
+        """Two buttons (text, tooltip) side by side, to sit in a table cell."""
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(6)
-        mine = QPushButton(self.tr("Keep this"))
-        mine.setToolTip(self.tr("Keep the value in effect"))
-        theirs = QPushButton(self.tr("Restore the other"))
-        theirs.setToolTip(self.tr("Put the overwritten value back"))
+        made = []
+        for text, tip in buttons:
+            button = QPushButton(text)
+            button.setToolTip(tip)
+            layout.addWidget(button)
+            made.append(button)
+        return box, made
+
+    def _actions(self, conflict_id: int) -> QWidget:
+        box, (mine, theirs) = self._button_pair(
+            (self.tr("Keep this"), self.tr("Keep the value in effect")),
+            (self.tr("Restore the other"), self.tr("Put the overwritten value back")),
+        )
         mine.clicked.connect(lambda: self.resolve(conflict_id, "mine"))
         theirs.clicked.connect(lambda: self.resolve(conflict_id, "theirs"))
-        layout.addWidget(mine)
-        layout.addWidget(theirs)
         self.buttons[conflict_id] = (mine, theirs)
         return box
 
     def _rejection_actions(self, rejection: Row) -> QWidget:
-        box = QWidget()
-        layout = QHBoxLayout(box)
-        layout.setContentsMargins(4, 2, 4, 2)
-        layout.setSpacing(6)
-        again = QPushButton(self.tr("Make it again"))
-        again.setToolTip(self.tr("Apply this change again from this laptop, as a new edit"))
-        again.setEnabled(
-            rejection.get("op") in ("create", "update")
-            and rejection.get("entity") in ("households", "residents", "visits", "issues")
+        box, (again, done) = self._button_pair(
+            (
+                self.tr("Make it again"),
+                self.tr("Apply this change again from this laptop, as a new edit"),
+            ),
+            (self.tr("Handled"), self.tr("Dealt with, or not wanted: hide it")),
         )
-        done = QPushButton(self.tr("Handled"))
-        done.setToolTip(self.tr("Dealt with, or not wanted: hide it"))
+        again.setEnabled(ops.can_apply_again(rejection))
         again.clicked.connect(lambda: self.apply_again(rejection))
         done.clicked.connect(lambda: self.mark_handled(rejection["key"]))
-        layout.addWidget(again)
-        layout.addWidget(done)
         self.rejection_buttons[rejection["key"]] = (again, done)
         return box
 
