@@ -25,13 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_client import ServerProcess  # noqa: E402
-from bench._common import percentile  # noqa: E402
-from gridworker.domain import operations as ops  # noqa: E402
-from gridworker.domain import queries  # noqa: E402
-from gridworker.session import login  # noqa: E402
-from sync.datagen import generate  # noqa: E402
-from sync.server.seed import DEMO_PASSWORD  # noqa: E402
+from bench._common import percentile
+from bench.bench_client import ServerProcess
+from gridworker.domain import operations as ops
+from gridworker.domain import queries
+from gridworker.session import login
+from sync.datagen import generate
+from sync.server.seed import DEMO_PASSWORD
 
 
 def measure(size: str, work: Path, interval: float) -> dict[str, float]:
@@ -105,7 +105,9 @@ def main() -> None:
         f = measure(args.size, Path(tmp), args.interval_ms / 1000)
     print(f"\n## saving a visit during the first download, {args.size} set\n")
     print("| what | figure | budget |\n| --- | --- | --- |")
-    print(f"| first download (sync on a thread) | {f['pulled']:,.0f} rows in {f['sync_s']:.2f} s | |")
+    print(
+        f"| first download (sync on a thread) | {f['pulled']:,.0f} rows in {f['sync_s']:.2f} s | |"
+    )
     print(
         f"| visit saves on the main thread meanwhile (p50 / p99 / max) | {f['p50_ms']:.1f} / "
         f"{f['p99_ms']:.1f} / {f['max_ms']:.1f} ms ({f['saves']:.0f} saves) | p99 50 ms |"
