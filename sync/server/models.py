@@ -103,8 +103,14 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # The client's address: failures are counted per address as well as per username.
+    source: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_login_failures_username_failed_at", "username", "failed_at"),)
+    __table_args__ = (
+        Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+        Index("ix_login_failures_source_failed_at", "source", "failed_at"),
+        Index("ix_login_failures_failed_at", "failed_at"),
+    )
 
 
 class Leave(Base):
