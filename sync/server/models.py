@@ -178,6 +178,17 @@ class Blob(Base):
     created_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
 
 
+class DatabaseEpoch(Base):
+    """One row: a random id a restore from a backup replaces, so that laptops notice
+    (sync.server.epoch)."""
+
+    __tablename__ = "database_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    epoch: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 ENTITY_TABLES: dict[str, Table] = build_entity_tables(
     Base.metadata,
     lambda name: [

@@ -17,6 +17,7 @@ from sync.protocol.entities import ENTITY_ORDER
 
 from .context import ApiError, Caller
 from .db import read_tx
+from .epoch import current_epoch, read_epoch
 from .models import ENTITY_TABLES, Device, Grid, Leave
 from .rows import to_wire
 
@@ -67,6 +68,7 @@ def pull(engine: Engine, caller: Caller, body: Any, now_text: str) -> dict[str, 
         last_seq = conn.execute(
             select(Device.last_seq).where(Device.id == caller.device_id)
         ).scalar_one_or_none()
+        epoch = read_epoch(conn)
     return {
         "changes": changes,
         "cursors": new_cursors,
@@ -76,6 +78,8 @@ def pull(engine: Engine, caller: Caller, body: Any, now_text: str) -> dict[str, 
         "checksums": checksums,
         "last_seq": last_seq or 0,
         "server_time": now_text,
+        # Extension (docs/protocol-extensions/epoch.md): a restore gives a new epoch.
+        "epoch": epoch or current_epoch(engine),
     }
 
 

@@ -18,6 +18,7 @@ from sync.protocol.values import format_time
 from .apply import Batch
 from .context import ApiError, Caller
 from .db import retrying, write_tx
+from .epoch import current_epoch, read_epoch
 from .ledger import RelockNeeded
 from .models import Device
 from .settings import Settings
@@ -113,4 +114,11 @@ def _push_once(
         if settings.before_commit is not None and fresh:
             settings.before_commit()
         batch.ledger.flush()
-    return {"last_seq": new_last, "results": results, "server_time": format_time(now)}
+        epoch = read_epoch(conn)
+    return {
+        "last_seq": new_last,
+        "results": results,
+        "server_time": format_time(now),
+        # Extension (docs/protocol-extensions/epoch.md): a restore gives a new epoch.
+        "epoch": epoch or current_epoch(engine),
+    }

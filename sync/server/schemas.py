@@ -108,6 +108,9 @@ class PushResponse(BaseModel):
     last_seq: int
     results: list[PushResult]
     server_time: str
+    epoch: str | None = Field(
+        None, description="extension: the database epoch; a restore from a backup changes it"
+    )
 
 
 class PullRequest(BaseModel):
@@ -140,6 +143,9 @@ class PullResponse(BaseModel):
     checksums: dict[str, Checksum]
     last_seq: int
     server_time: str
+    epoch: str | None = Field(
+        None, description="extension: the database epoch; a restore from a backup changes it"
+    )
 
 
 class ConflictRecord(BaseModel):
