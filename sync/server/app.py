@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync import __version__
 from sync.protocol import wire
@@ -18,7 +23,7 @@ from sync.protocol import wire
 from .api import admin_routes, auth_routes, sync_routes
 from .blobs import BlobStore
 from .context import ApiError
-from .db import make_engine
+from .db import make_engine, pool_options
 from .schemas import LoginRequest, PullRequest, PushRequest
 from .settings import Settings
 
@@ -32,7 +37,11 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
         description="PROTOCOL.md v1: push, pull, attachments, conflicts and rejections.",
     )
     app.state.settings = settings
-    app.state.engine = engine if engine is not None else make_engine(settings.database_url)
+    app.state.engine = (
+        engine
+        if engine is not None
+        else make_engine(settings.database_url, **pool_options(settings))
+    )
     app.state.blobs = BlobStore(settings.resolved_blob_dir())
 
     # Level 3: most of the size win at a fraction of the CPU of the default 9.
@@ -54,12 +63,10 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(ApiError(exc.status_code, code, str(exc.detail)))
 
-    @app.exception_handler(Exception)
-    async def internal_error(_request: Request, exc: Exception) -> JSONResponse:
-        # The type only: a database error's text could carry a resident's data.
-        log.error("internal error: %s", type(exc).__name__)
-        log.debug("internal error traceback", exc_info=exc)
-        return error_response(ApiError(500, "internal_error", "服务器内部错误"))
+    # Outermost of the app's own middleware: every other exception ends here (no handler for
+    # Exception: Starlette's ServerErrorMiddleware would answer and then re-raise it, and the
+    # server would print its traceback, text and all).
+    app.add_middleware(ErrorBoundary, settings=settings)
 
     app.include_router(auth_routes.router, prefix=wire.API_PREFIX)
     app.include_router(sync_routes.router, prefix=wire.API_PREFIX)
@@ -112,6 +119,91 @@ class ProtocolHeader:
                 await error_response(error)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+# PostgreSQL SQLSTATEs of an overloaded or unreachable server, and of a lock not granted in time.
+_UNAVAILABLE_STATES = {"53000", "53100", "53200", "53300", "57P01", "57P02", "57P03"}
+_BUSY_STATES = {"55P03", "57014", "40001", "40P01"}
+
+
+def overload_error(exc: BaseException, settings: Settings) -> ApiError | None:
+    """503 for a database that is busy or unreachable (the client retries), else None."""
+    busy = ApiError(503, "busy", "服务器繁忙，请稍后再试")
+    unavailable = ApiError(503, "unavailable", "服务暂时不可用，请稍后再试")
+    if isinstance(exc, PoolTimeout):
+        error = busy  # every pooled connection in use for pool_timeout seconds
+    elif isinstance(exc, DBAPIError):
+        state = getattr(exc.orig, "sqlstate", None)
+        text = str(exc.orig).lower() if exc.orig is not None else ""
+        if state in _BUSY_STATES or "database is locked" in text or "table is locked" in text:
+            error = busy
+        elif (
+            state in _UNAVAILABLE_STATES
+            or (state or "").startswith("08")
+            or isinstance(exc, OperationalError)
+            or exc.connection_invalidated
+        ):
+            error = unavailable  # "too many clients", refused, shutting down, connection lost
+        else:
+            return None
+    else:
+        return None
+    retry = settings.retry_after_busy * (1 if error is busy else 3)
+    error.details = {"retry_after": retry}
+    error.headers = {"Retry-After": str(retry)}
+    return error
+
+
+def _where(exc: BaseException) -> str:
+    """Where an exception was raised (file, line, function): code, never data."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in frames[-3:])
+
+
+class ErrorBoundary:
+    """Every exception a request raises ends here as a JSON error body, logged by type only.
+
+    Also refuses NUL in the path or the query string (400), before any of it reaches SQL, and
+    treats a client that hung up as nothing worse than that."""
+
+    def __init__(self, app: ASGIApp, settings: Settings):
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            error = ApiError(400, "invalid_request", "请求地址含有无效字符")
+            await error_response(error)(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except ClientDisconnect:
+            # The client hung up while sending its body: nothing began, nothing to answer.
+            log.info("client disconnected before its request was read")
+            return
+        except Exception as exc:
+            error = overload_error(exc, self.settings)
+            if error is None:
+                # The type and place only: a database error's text could carry a resident's data.
+                log.error("internal error: %s at %s", type(exc).__name__, _where(exc))
+                error = ApiError(500, "internal_error", "服务器内部错误")
+            else:
+                log.warning("answered 503 %s: %s", error.code, type(exc).__name__)
+            if started:
+                return  # the status line is out; the server closes the connection
+            with contextlib.suppress(OSError):
+                await error_response(error)(scope, receive, send)
 
 
 def app_from_env() -> FastAPI:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import hashlib
 import math
 import secrets
-from typing import Any
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from starlette.concurrency import run_in_threadpool
 
 from sync.protocol.errors import ValidationError
 from sync.protocol.values import format_time, uuid_text
@@ -62,6 +68,17 @@ def user_json(user: User | Any) -> dict[str, Any]:
     }
 
 
+def _text_ok(value: str) -> bool:
+    """No NUL (PostgreSQL text cannot hold it) and no lone surrogate (not encodable)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_login_body(body: Any) -> tuple[str, str, str, str | None]:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", "请求体应为 JSON 对象")
@@ -69,8 +86,12 @@ def _check_login_body(body: Any) -> tuple[str, str, str, str | None]:
     device_name = body.get("device_name")
     if not isinstance(username, str) or not username or len(username) > 64:
         raise ApiError(422, "invalid_request", "请填写用户名")
+    if not _text_ok(username):
+        raise ApiError(422, "invalid_request", "用户名含有无效字符")
     if not isinstance(password, str) or not password or len(password) > 1024:
         raise ApiError(422, "invalid_request", "请填写密码")
+    if not _text_ok(password):
+        raise ApiError(422, "invalid_request", "密码含有无效字符")
     try:
         device_id = uuid_text(body.get("device_id"), label="device_id")
     except ValidationError:
@@ -79,26 +100,69 @@ def _check_login_body(body: Any) -> tuple[str, str, str, str | None]:
         raise ApiError(422, "invalid_request", "device_id 应为 UUID")
     if device_name is not None and not isinstance(device_name, str):
         raise ApiError(422, "invalid_request", "device_name 应为文字")
+    if device_name is not None and not _text_ok(device_name):
+        raise ApiError(422, "invalid_request", "device_name 含有无效字符")
     return username, password, device_id, (device_name or None) and device_name[:200]
 
 
-def login(engine: Engine, settings: Settings, body: Any) -> dict[str, Any]:
-    username, password, device_id, device_name = _check_login_body(body)
-    now = settings.clock()
-    window_start = now - settings.login_window
+# -- throttling -----------------------------------------------------------------------------
+#
+# An attempt is reserved before its password is checked: one short transaction, serialised per
+# username and per source address (PostgreSQL advisory locks; SQLite BEGIN IMMEDIATE), counts
+# the failures in the window and inserts this attempt as a failure. The password is checked
+# after that transaction, and a success deletes the reservation. So N parallel attempts, in any
+# number of processes, never check more than the limit's number of passwords.
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A reserved login attempt: its failure row and the user it names (None if unknown)."""
+
+    failure_id: int
+    user: Any
+
+
+def _locked_out(
+    conn: Connection, settings: Settings, column: Any, key: str, limit: int, now: dt.datetime
+) -> int | None:
+    """Seconds until ``key`` may try again, or None when it is under its limit."""
+    failures = list(
+        conn.execute(
+            select(LoginFailure.failed_at)
+            .where(column == key, LoginFailure.failed_at > now - settings.login_window)
+            .order_by(LoginFailure.failed_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
+    if len(failures) < limit:
+        return None
+    # Locked until the oldest of the last N failures leaves the window.
+    unlock = failures[-1] + settings.login_window
+    return max(1, math.ceil((unlock - now).total_seconds()))
+
+
+def reserve_attempt(
+    engine: Engine, settings: Settings, username: str, source: str | None, now: dt.datetime
+) -> Attempt:
+    """Count and record this attempt atomically; 429 when the username or address is locked."""
     with write_tx(engine) as conn:
-        failures = list(
-            conn.execute(
-                select(LoginFailure.failed_at)
-                .where(LoginFailure.username == username, LoginFailure.failed_at > window_start)
-                .order_by(LoginFailure.failed_at.desc())
-                .limit(settings.login_max_failures)
-            ).scalars()
+        if conn.dialect.name == "postgresql":
+            # In one order (username, then address): no two logins wait on each other crosswise.
+            for key in ("u:" + username, *(("s:" + source,) if source else ())):
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+        retry = _locked_out(
+            conn, settings, LoginFailure.username, username, settings.login_max_failures, now
         )
-        if len(failures) >= settings.login_max_failures:
-            # Locked until the oldest of the last N failures leaves the window.
-            unlock = failures[-1] + settings.login_window
-            retry = max(1, math.ceil((unlock - now).total_seconds()))
+        if retry is None and source:
+            retry = _locked_out(
+                conn,
+                settings,
+                LoginFailure.source,
+                source,
+                settings.login_max_failures_per_source,
+                now,
+            )
+        if retry is not None:
             raise ApiError(
                 429,
                 "too_many_attempts",
@@ -106,19 +170,90 @@ def login(engine: Engine, settings: Settings, body: Any) -> dict[str, Any]:
                 {"retry_after": retry},
                 {"Retry-After": str(retry)},
             )
-        user = conn.execute(select(User.__table__).where(User.username == username)).first()
-        ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-        if user is None or not ok or not user.active:
-            conn.execute(insert(LoginFailure).values(username=username, failed_at=now))
-            conn.execute(
-                delete(LoginFailure).where(LoginFailure.failed_at < now - 4 * settings.login_window)
-            )
-            failed = True
-        else:
-            failed = False
-    if failed:
-        raise ApiError(401, "invalid_credentials", "用户名或密码错误")
-    assert user is not None  # a failed login raised above
+        failure_id = conn.execute(
+            insert(LoginFailure)
+            .values(username=username, source=source, failed_at=now)
+            .returning(LoginFailure.id)
+        ).scalar_one()
+        user = conn.execute(
+            select(
+                User.id,
+                User.username,
+                User.display_name,
+                User.role,
+                User.active,
+                User.password_hash,
+            ).where(User.username == username)
+        ).first()
+    return Attempt(failure_id, user)
+
+
+def forget_attempt(engine: Engine, attempt: Attempt) -> None:
+    """Take back a reservation whose password was never checked (the service was busy)."""
+    with write_tx(engine) as conn:
+        conn.execute(delete(LoginFailure).where(LoginFailure.id == attempt.failure_id))
+
+
+class HashSlots:
+    """Process-wide permits for password hashing: Argon2 takes a core and tens of MB each, so
+    a flood of logins must not take every core (or every thread) from syncing."""
+
+    _lock = threading.Lock()
+    _semaphores: ClassVar[dict[int, threading.BoundedSemaphore]] = {}
+
+    @classmethod
+    def semaphore(cls, size: int) -> threading.BoundedSemaphore:
+        with cls._lock:
+            sem = cls._semaphores.get(size)
+            if sem is None:
+                sem = cls._semaphores[size] = threading.BoundedSemaphore(max(1, size))
+            return sem
+
+
+def busy(settings: Settings) -> ApiError:
+    retry = settings.retry_after_busy
+    return ApiError(
+        503,
+        "busy",
+        "服务器繁忙，请稍后再试",
+        {"retry_after": retry},
+        {"Retry-After": str(retry)},
+    )
+
+
+async def check_password(settings: Settings, attempt: Attempt, password: str) -> bool:
+    """Verify off the event loop, at most ``login_hash_concurrency`` at once in this process.
+
+    The wait for a permit polls on the event loop, so waiting logins hold no worker thread
+    (threads run pushes and pulls); after ``login_busy_timeout`` it gives up with 503 busy."""
+    sem = HashSlots.semaphore(settings.login_hash_concurrency)
+    deadline = time.monotonic() + settings.login_busy_timeout
+    delay = 0.002
+    while not sem.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            raise busy(settings)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.05)
+    try:
+        user = attempt.user
+        stored = user.password_hash if user is not None else _DUMMY_HASH
+        # Looked up at call time, so that a test can count the checks.
+        ok = await run_in_threadpool(verify_password, stored, password)
+    finally:
+        sem.release()
+    return bool(ok) and user is not None and bool(user.active)
+
+
+def complete_login(
+    engine: Engine,
+    settings: Settings,
+    attempt: Attempt,
+    device_id: str,
+    device_name: str | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """A right password: the device, a new token (the device's older ones end), the grids."""
+    user = attempt.user
     with write_tx(engine) as conn:
         device = conn.execute(select(Device.__table__).where(Device.id == device_id)).first()
         if device is not None and device.revoked_at is not None:
@@ -133,7 +268,12 @@ def login(engine: Engine, settings: Settings, body: Any) -> dict[str, Any]:
             )
         elif device_name:
             conn.execute(update(Device).where(Device.id == device_id).values(name=device_name))
-        conn.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        conn.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
+        conn.execute(
+            delete(LoginFailure).where(LoginFailure.failed_at < now - 4 * settings.login_window)
+        )
+        # One installation, one live token: a new login ends the device's older sessions.
+        conn.execute(delete(Token).where(Token.device_id == device_id))
         token = secrets.token_urlsafe(32)
         expires = now + settings.token_ttl
         conn.execute(
@@ -153,6 +293,34 @@ def login(engine: Engine, settings: Settings, body: Any) -> dict[str, Any]:
         "grids": grids,
         "server_time": format_time(now),
     }
+
+
+async def login(
+    engine: Engine, settings: Settings, body: Any, source: str | None = None
+) -> dict[str, Any]:
+    """PROTOCOL.md "Authentication"; ``source`` is the client's address (throttled too).
+
+    No transaction is open while a password is hashed."""
+    username, password, device_id, device_name = _check_login_body(body)
+    if source is not None and (len(source) > 64 or not _text_ok(source)):
+        source = None
+    now = settings.clock()
+    attempt = await run_in_threadpool(reserve_attempt, engine, settings, username, source, now)
+    try:
+        ok = await check_password(settings, attempt, password)
+    except ApiError:
+        await run_in_threadpool(forget_attempt, engine, attempt)
+        raise
+    if not ok:
+        raise ApiError(401, "invalid_credentials", "用户名或密码错误")
+    try:
+        return await run_in_threadpool(
+            complete_login, engine, settings, attempt, device_id, device_name, now
+        )
+    except ApiError:
+        # A right password on a revoked or foreign device: refused, but not a failed guess.
+        await run_in_threadpool(forget_attempt, engine, attempt)
+        raise
 
 
 def authenticate(engine: Engine, settings: Settings, authorization: str | None) -> Caller:

@@ -34,6 +34,22 @@ class Settings:
     max_attachment_bytes: int = 20 * 1024 * 1024
     login_window: dt.timedelta = dt.timedelta(minutes=15)
     login_max_failures: int = 10
+    # Failed logins from one source address within the window before it gets 429 too.
+    login_max_failures_per_source: int = 30
+    # Password checks (Argon2) running at once in this process; a login waiting longer than
+    # login_busy_timeout for one answers 503 busy.
+    login_hash_concurrency: int = 2
+    login_busy_timeout: float = 5.0
+    # Database pool per worker process (PostgreSQL): at most pool_size + max_overflow
+    # connections, fewer when the server's max_connections (minus the reserved ones and
+    # db_reserved_connections for admin tools) shared by `workers` processes allows less.
+    db_pool_size: int = 20
+    db_max_overflow: int = 30
+    db_pool_timeout: float = 10.0
+    db_reserved_connections: int = 10
+    workers: int = 1
+    # Seconds a 503 (busy, unavailable) asks a client to wait before retrying.
+    retry_after_busy: int = 2
     # Injected clock: tests move time without sleeping.
     clock: Callable[[], dt.datetime] = utc_now
     # Test hook, called inside a push transaction after its versions are assigned and before
@@ -47,7 +63,8 @@ class Settings:
     def from_env(cls, database_url: str | None = None) -> Settings:
         url = database_url or os.environ.get("GRIDSYNC_DB") or default_database_url()
         blobs = os.environ.get("GRIDSYNC_BLOB_DIR")
-        return cls(database_url=url, blob_dir=Path(blobs) if blobs else None)
+        workers = int(os.environ.get("GRIDSYNC_WORKERS") or 1)
+        return cls(database_url=url, blob_dir=Path(blobs) if blobs else None, workers=workers)
 
     def resolved_blob_dir(self) -> Path:
         if self.blob_dir is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -54,7 +53,8 @@ def health(engine: EngineDep) -> Any:
 )
 async def login(request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
     body = await read_json(request, 64 * 1024)
-    return await run_in_threadpool(auth.login, engine, settings, body)
+    source = request.client.host if request.client else None
+    return await auth.login(engine, settings, body, source)
 
 
 @router.get(

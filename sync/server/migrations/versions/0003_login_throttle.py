@@ -19,9 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("login_failures") as batch:
         batch.add_column(sa.Column("source", sa.String(length=64), nullable=True))
-    op.create_index(
-        "ix_login_failures_source_failed_at", "login_failures", ["source", "failed_at"]
-    )
+    op.create_index("ix_login_failures_source_failed_at", "login_failures", ["source", "failed_at"])
     op.create_index("ix_login_failures_failed_at", "login_failures", ["failed_at"])
 
 
