@@ -63,6 +63,22 @@ def build_parser() -> argparse.ArgumentParser:
     move.add_argument("household_id", metavar="HOUSEHOLD_ID")
     move.add_argument("grid_id", metavar="GRID_ID")
 
+    save = sub.add_parser(
+        "backup",
+        help="copy the database (and attachment files) to FILE while the service runs",
+        description="SQLite: the online backup API; PostgreSQL: pg_dump -Fc (on PATH). "
+        "Attachment files are copied to FILE.blobs beside it.",
+    )
+    save.add_argument("file", metavar="FILE", type=Path)
+    load = sub.add_parser(
+        "restore",
+        help="put the database back to a backup FILE (a new database epoch)",
+        description="SQLite: the online backup API; PostgreSQL: pg_restore --clean --if-exists. "
+        "Works while the service runs: laptops notice the new epoch, send again what the "
+        "database forgot and download their grids again.",
+    )
+    load.add_argument("file", metavar="FILE", type=Path)
+
     revoke = sub.add_parser("revoke-device", help="refuse a lost laptop from now on")
     revoke.add_argument("device_id", metavar="DEVICE_ID")
 
@@ -201,6 +217,28 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
         print(f"已导出 {count} 行到 {args.out}")
     elif command == "import-households":
         return _import_households(args, settings, engine)
+    elif command in ("backup", "restore"):
+        return _backup_or_restore(command, args.file, settings, engine)
+    return 0
+
+
+def _backup_or_restore(command: str, file: Path, settings: Settings, engine: Any) -> int:
+    from .backup import BackupError, backup, restore
+
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        if command == "backup":
+            outcome = backup(settings, engine, file)
+            print(f"已备份 {where} 到 {file}（附件文件 {outcome.blobs} 个）")
+        else:
+            outcome = restore(settings, engine, file)
+            print(
+                f"已从 {file} 恢复 {where}（附件文件 {outcome.blobs} 个），"
+                f"数据库纪元 {outcome.epoch}：各终端下次同步时会补发并重新下载"
+            )
+    except BackupError as exc:
+        print(f"gridsync: {exc.message}", file=sys.stderr)
+        return 1
     return 0
 
 
