@@ -108,8 +108,8 @@ def cell_text(value: object) -> str | None:
         return value.isoformat()
     text = str(value).strip()
     # The exporter writes a leading ' before text Excel would take for a formula.
-    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
-        text = text[1:]
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        text = text[1:].strip()
     return text or None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from .errors import LedgerError
 from .headers import recognised
 
 HEADER_SCAN_ROWS = 15
+# ="text": a formula whose value is a text constant (no quote inside, so nothing else runs).
+_TEXT_FORMULA = re.compile(r'="([^"]*)"')
 
 Merge = tuple[int, int, int, int]  # min_row, max_row, min_col, max_col (1-based, inclusive)
 
@@ -114,5 +117,17 @@ def _read_csv(data: bytes, name: str) -> Table:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
         raise LedgerError(f"无法读取 {name}：CSV 格式错误（引号不配对？）") from None
-    rows: list[list[Any]] = [[cell if cell.strip() else None for cell in r] for r in records]
+    rows: list[list[Any]] = [[_csv_value(cell) for cell in r] for r in records]
     return Table(_rectangular(rows), [], Path(name).stem)
+
+
+def _csv_value(cell: str) -> str | None:
+    """A CSV cell as Excel shows it: ``="0518-85201234"`` (how our exports keep ID numbers and
+    phones as text, and other systems' too) is its inner text; blank is None."""
+    text = cell.strip()
+    if not text:
+        return None
+    match = _TEXT_FORMULA.fullmatch(text)
+    if match is not None:
+        return match.group(1).strip() or None
+    return cell

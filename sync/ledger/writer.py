@@ -23,8 +23,14 @@ SHEET_TITLES = {
 MAX_WIDTH = 50
 _PADDING = 2
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-# A cell starting with one of these is a formula to Excel (CSV injection); see _csv_safe.
-_FORMULA_START = ("=", "+", "-", "@")
+# A cell starting with one of these is a formula to Excel (CSV injection); see _csv_cell.
+# Tab and carriage return too: Excel skips them and may then see one of the others.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What ``_csv_cell`` writes as ="…" in ID and phone columns: digits, inner dashes, a final X
+# (身份证号, 13812345678, 0518-85201234). Nothing else can get inside the quotes.
+_ID_OR_PHONE = re.compile(r"[0-9](?:[0-9-]*[0-9])?[Xx]?")
+# Excel shows 12 digits and more in scientific notation and keeps only 15 of them.
+_EXCEL_LONG_DIGITS = 12
 
 
 def write_ledger(
@@ -49,13 +55,13 @@ def write_ledger(
     header = [c.header for c in columns]
     body = list(render_rows(entity, rows, names))
     temp = path.with_name(f".{path.name}.part")
+    text_columns = [
+        i for i, c in enumerate(columns) if c.key.removeprefix("household_") in TEXT_KEYS
+    ]
     try:
         if suffix == ".csv":
-            _write_csv(temp, header, body)
+            _write_csv(temp, header, body, text_columns)
         else:
-            text_columns = [
-                i for i, c in enumerate(columns) if c.key.removeprefix("household_") in TEXT_KEYS
-            ]
             _write_xlsx(temp, title or SHEET_TITLES[entity], header, body, text_columns)
         os.replace(temp, path)
     except OSError:
@@ -67,19 +73,42 @@ def write_ledger(
     return len(body)
 
 
-def _write_csv(path: Path, header: list[str], body: list[list[Cell]]) -> None:
+def _write_csv(
+    path: Path, header: list[str], body: list[list[Cell]], text_columns: list[int]
+) -> None:
     # utf-8-sig: the BOM makes Excel read the file as UTF-8 instead of the system's GBK.
+    text = set(text_columns)
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)
-        writer.writerows([_csv_safe(v) for v in row] for row in body)
+        writer.writerows([_csv_cell(v, i in text) for i, v in enumerate(row)] for row in body)
 
 
-def _csv_safe(value: Cell) -> Cell:
-    """Text that Excel would run as a formula gets a leading ' (the importer removes it)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+def _csv_cell(value: Cell, text_column: bool) -> Cell:
+    """A cell as Excel and WPS must see it: digits kept as text, formulas disarmed.
+
+    Excel reads a CSV cell of digits as a number: an 18-digit 身份证号 becomes 3.2E+17 and
+    loses its last digits when saved, a fixed line loses its leading 0. Such a cell is written
+    as the text formula ``="…"``, which Excel and WPS show as the text and save back as the
+    plain digits; our reader unwraps it. Only values of digits, dashes and a final X are
+    wrapped, so no user text can ride inside it; all other text that Excel would run as a
+    formula gets a leading ' (the importer removes it).
+    """
+    if isinstance(value, str):
+        if _keeps_as_text(value, text_column):
+            return f'="{value}"'
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
+
+
+def _keeps_as_text(value: str, text_column: bool) -> bool:
+    if text_column:  # ID numbers and phones: the whole column stays text
+        return _ID_OR_PHONE.fullmatch(value) is not None
+    # Elsewhere only what Excel would damage: long digit strings and leading zeros.
+    if not (value.isascii() and value.isdigit()):
+        return False
+    return len(value) >= _EXCEL_LONG_DIGITS or (len(value) > 1 and value[0] == "0")
 
 
 def _write_xlsx(
