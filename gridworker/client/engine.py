@@ -26,6 +26,7 @@ from ..store.local import Store
 from ..store.replica import apply_page, evict_grid, recount
 from ..store.schema import BlobQueue, ConflictRecord, GridState, Outbox, RejectionRecord
 from ..store.search import refresh_stale
+from . import recovery
 from .http import Api, DeviceRevoked, Offline, ServerError, SyncError
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class Syncer:
         if self.store.get_meta("locked"):
             raise DeviceRevoked("此设备已被管理员停用，数据已锁定", code="device_revoked")
         try:
+            recovery.begin_sync(self.store)
             report.uploaded = self.upload_blobs()
             self.push(report)
             acked_before_pull = self._max_acked()
@@ -92,6 +94,8 @@ class Syncer:
                 # mutations: send them again rather than lose them.
                 self.push(report)
                 acked_before_pull = self._max_acked()
+                self.pull(report, progress)
+            if recovery.download_again(self.store):  # the server was restored: new epoch
                 self.pull(report, progress)
             self.verify(report, progress)
             self._settle_acked(acked_before_pull)
@@ -138,7 +142,7 @@ class Syncer:
                 batch = list(
                     conn.execute(
                         select(Outbox.__table__)
-                        .where(Outbox.status == "pending")
+                        .where(Outbox.status == "pending", recovery.sendable(self.store, conn))
                         .order_by(Outbox.seq)
                         .limit(self.push_batch)
                     )
@@ -211,6 +215,8 @@ class Syncer:
                     params,
                 )
             self.store.set_meta(conn, "server_last_seq", response.get("last_seq"))
+            recovery.observe(self.store, conn, response)
+            recovery.resend_refused(self.store, conn, response["results"])
             rebuild: list[tuple[str, str]] = []
             if rejected:
                 for row in conn.execute(
@@ -316,6 +322,7 @@ class Syncer:
     def _apply_pull_page(self, page: dict[str, Any]) -> bool:
         """Apply a page, its cursors and the grid list in one transaction; True if grids were added."""
         with self.store.write() as conn:
+            recovery.observe(self.store, conn, page)
             apply_page(conn, page["changes"], self.store.user)
             for grid_id, cursor in page["cursors"].items():
                 conn.execute(
