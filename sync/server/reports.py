@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import BigInteger, Engine, Text, bindparam, cast, or_, select, update
 
 from sync.protocol.values import format_time
 
@@ -13,6 +14,13 @@ from .db import write_tx
 from .models import Conflict, Rejection, User
 
 _STATES = ("open", "settled", "all")
+PAGE_MAX = 500  # rows per page
+PAGE_BYTES = 4 * 1024 * 1024  # of JSON per page (the first row always goes)
+MUTATION_BYTES = 256 * 1024  # a stored mutation larger than this is listed short
+VALUE_BYTES = 64 * 1024  # a conflict's base / theirs / ours
+_MAX_DEPTH = 32
+_JSON_COLUMNS = ("base", "theirs", "ours")
+_BIGINT = 2**63 - 1
 
 
 def _visible(model: Any, caller: Caller, grid_id: str | None) -> list[Any]:
@@ -41,45 +49,57 @@ def _names(conn: Any, ids: set[str]) -> dict[str, str]:
 
 
 def list_conflicts(
-    engine: Engine, caller: Caller, grid_id: str | None, state: str, limit: int = 500
+    engine: Engine,
+    caller: Caller,
+    grid_id: str | None,
+    state: str,
+    limit: int = PAGE_MAX,
+    after_id: int = 0,
 ) -> dict[str, Any]:
+    """A page of conflicts in ascending id order after ``after_id``; ``has_more`` if more."""
     if state not in _STATES:
         raise ApiError(422, "invalid_value", "state 应为 open、settled 或 all")
-    query = select(Conflict.__table__).where(*_visible(Conflict, caller, grid_id))
+    limit = max(1, min(limit, PAGE_MAX))
+    columns = [c for c in Conflict.__table__.c if c.name not in _JSON_COLUMNS]
+    raw = [cast(Conflict.__table__.c[name], Text).label(name) for name in _JSON_COLUMNS]
+    query = select(*columns, *raw).where(
+        *_visible(Conflict, caller, grid_id), Conflict.id > _after(after_id)
+    )
     if state != "all":
         query = query.where(Conflict.state == state)
     with engine.connect() as conn:
-        rows = list(conn.execute(query.order_by(Conflict.id.desc()).limit(limit)))
+        rows = list(conn.execute(query.order_by(Conflict.id).limit(limit + 1)))
         names = _names(
             conn, {r.user_id for r in rows} | {r.theirs_user_id for r in rows if r.theirs_user_id}
         )
-    return {
-        "conflicts": [
-            {
-                "id": r.id,
-                "grid_id": r.grid_id,
-                "entity": r.entity,
-                "row_id": r.row_id,
-                "field": r.field,
-                "kind": r.kind,
-                "base": r.base,
-                "theirs": r.theirs,
-                "ours": r.ours,
-                "user_id": r.user_id,
-                "user_name": names.get(r.user_id),
-                "theirs_user_id": r.theirs_user_id,
-                "theirs_user_name": names.get(r.theirs_user_id or ""),
-                "device_id": r.device_id,
-                "seq": r.seq,
-                "version": r.version,
-                "created_at": format_time(r.created_at),
-                "state": r.state,
-                "settled_by": r.settled_by,
-                "settled_at": format_time(r.settled_at) if r.settled_at else None,
-            }
-            for r in rows
-        ]
-    }
+    page: list[dict[str, Any]] = []
+    size = 0
+    for r in rows[:limit]:
+        item = {
+            "id": r.id,
+            "grid_id": r.grid_id,
+            "entity": r.entity,
+            "row_id": r.row_id,
+            "field": r.field,
+            "kind": r.kind,
+            **{name: _stored_json(getattr(r, name)) for name in _JSON_COLUMNS},
+            "user_id": r.user_id,
+            "user_name": names.get(r.user_id),
+            "theirs_user_id": r.theirs_user_id,
+            "theirs_user_name": names.get(r.theirs_user_id or ""),
+            "device_id": r.device_id,
+            "seq": r.seq,
+            "version": r.version,
+            "created_at": format_time(r.created_at),
+            "state": r.state,
+            "settled_by": r.settled_by,
+            "settled_at": format_time(r.settled_at) if r.settled_at else None,
+        }
+        size += _size(item)
+        if page and size > PAGE_BYTES:
+            return {"conflicts": page, "has_more": True}
+        page.append(item)
+    return {"conflicts": page, "has_more": len(rows) > limit}
 
 
 def settle_conflict(
@@ -104,30 +124,99 @@ def settle_conflict(
 
 
 def list_rejections(
-    engine: Engine, caller: Caller, grid_id: str | None, limit: int = 500, after_id: int = 0
+    engine: Engine, caller: Caller, grid_id: str | None, limit: int = 100, after_id: int = 0
 ) -> dict[str, Any]:
-    """Newest first; ``after_id`` gives only those recorded after it (rejections never change)."""
-    query = select(Rejection.__table__).where(
-        *_visible(Rejection, caller, grid_id), Rejection.id > after_id
+    """A page of rejections in ascending id order after ``after_id`` (rejections never change,
+    so a client keeps the last id it saw); ``has_more`` when another page follows.
+
+    A page holds at most ``limit`` rows and about ``PAGE_BYTES`` of JSON. A stored mutation
+    that cannot be read back or sent whole (too deep, too large, a lone surrogate) is listed
+    in a short form marked ``unreadable``: one bad row never fails the list."""
+    limit = max(1, min(limit, PAGE_MAX))
+    columns = [c for c in Rejection.__table__.c if c.name != "mutation"]
+    query = select(*columns, cast(Rejection.mutation, Text).label("mutation")).where(
+        *_visible(Rejection, caller, grid_id), Rejection.id > _after(after_id)
     )
     with engine.connect() as conn:
-        rows = list(conn.execute(query.order_by(Rejection.id.desc()).limit(limit)))
+        rows = list(conn.execute(query.order_by(Rejection.id).limit(limit + 1)))
         names = _names(conn, {r.user_id for r in rows})
-    return {
-        "rejections": [
-            {
-                "id": r.id,
-                "grid_id": r.grid_id,
-                "entity": r.entity,
-                "row_id": r.row_id,
-                "device_id": r.device_id,
-                "user_id": r.user_id,
-                "user_name": names.get(r.user_id),
-                "seq": r.seq,
-                "mutation": r.mutation,
-                "error": {"code": r.code, "message": r.message},
-                "created_at": format_time(r.created_at),
-            }
-            for r in rows
-        ]
-    }
+    page: list[dict[str, Any]] = []
+    size = 0
+    for r in rows[:limit]:
+        mutation = _stored_json(r.mutation, MUTATION_BYTES)
+        if isinstance(mutation, dict) and mutation.get("unreadable"):
+            mutation.update(
+                {"seq": r.seq, "entity": r.entity, "id": _short(r.row_id), "truncated": True}
+            )
+        item = {
+            "id": r.id,
+            "grid_id": r.grid_id,
+            "entity": r.entity,
+            "row_id": r.row_id,
+            "device_id": r.device_id,
+            "user_id": r.user_id,
+            "user_name": names.get(r.user_id),
+            "seq": r.seq,
+            "mutation": mutation,
+            "error": {"code": r.code, "message": _short(r.message, 1000)},
+            "created_at": format_time(r.created_at),
+        }
+        size += _size(item)
+        if page and size > PAGE_BYTES:
+            return {"rejections": page, "has_more": True}
+        page.append(item)
+    return {"rejections": page, "has_more": len(rows) > limit}
+
+
+# -- reading stored JSON back safely ---------------------------------------------------------
+
+
+def _after(after_id: int) -> Any:
+    """The cursor as a 64-bit parameter: ids are 32-bit on PostgreSQL, and a larger cursor
+    bound as INTEGER would overflow instead of simply matching nothing."""
+    return bindparam("after_id", max(0, min(after_id, _BIGINT)), type_=BigInteger)
+
+
+def _stored_json(text: str | None, max_bytes: int = VALUE_BYTES) -> Any:
+    """A stored JSON value as it can be sent: parsed, sendable, bounded; else a short marker."""
+    if text is None:
+        return None
+    if len(text) > max_bytes:
+        return {"unreadable": "too_large"}
+    try:
+        value = json.loads(text)
+        if _depth(value) > _MAX_DEPTH:
+            return {"unreadable": "too_deep"}
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (ValueError, TypeError, RecursionError, UnicodeError):
+        return {"unreadable": "invalid"}
+    return value
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth, without recursion (a stored value may be nested thousands deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > _MAX_DEPTH:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _short(text: str | None, limit: int = 200) -> str | None:
+    if text is None:
+        return None
+    text = text[:limit]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _size(item: dict[str, Any]) -> int:
+    return len(json.dumps(item, ensure_ascii=False))

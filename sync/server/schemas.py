@@ -173,6 +173,7 @@ class ConflictRecord(BaseModel):
 
 class ConflictList(BaseModel):
     conflicts: list[ConflictRecord]
+    has_more: bool = False
 
 
 class SettleResponse(BaseModel):
@@ -196,6 +197,7 @@ class RejectionRecord(BaseModel):
 
 class RejectionList(BaseModel):
     rejections: list[RejectionRecord]
+    has_more: bool = False
 
 
 class Person(BaseModel):

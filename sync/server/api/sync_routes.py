@@ -129,14 +129,25 @@ def get_attachment(sha256: Sha, caller: CallerDep, engine: EngineDep, store: Blo
 GridQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
 
+# Paging of the conflict and rejection lists: ascending ids after the cursor. Any 64-bit
+# cursor is accepted (ids are 32-bit on PostgreSQL, a larger cursor simply matches nothing).
+AfterId = Annotated[int, Query(ge=0, le=2**63 - 1, description="only those with a larger id")]
+
+
 @router.get("/conflicts", tags=["conflicts"], response_model=ConflictList)
-def conflicts(
+async def conflicts(
     caller: CallerDep,
     engine: EngineDep,
     grid_id: GridQuery = None,
     state: Annotated[str, Query(pattern="^(open|settled|all)$")] = "open",
+    after_id: AfterId = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 500,
 ) -> Any:
-    return reports.list_conflicts(engine, caller, grid_id, state)
+    """A page in ascending id order after ``after_id``; ``has_more`` when another follows."""
+    result = await run_in_threadpool(
+        reports.list_conflicts, engine, caller, grid_id, state, limit, after_id
+    )
+    return await _json(result)
 
 
 @router.post("/conflicts/{conflict_id}/settle", tags=["conflicts"], response_model=SettleResponse)
@@ -150,13 +161,18 @@ def settle(
 
 
 @router.get("/rejections", tags=["conflicts"], response_model=RejectionList)
-def rejections(
+async def rejections(
     caller: CallerDep,
     engine: EngineDep,
     grid_id: GridQuery = None,
-    after_id: Annotated[int, Query(ge=0, le=2**62, description="only those recorded later")] = 0,
+    after_id: AfterId = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
-    return reports.list_rejections(engine, caller, grid_id, after_id=after_id)
+    """A page in ascending id order after ``after_id``; ``has_more`` when another follows."""
+    result = await run_in_threadpool(
+        reports.list_rejections, engine, caller, grid_id, limit, after_id
+    )
+    return await _json(result)
 
 
 @router.get("/people", tags=["conflicts"], response_model=PeopleList)
