@@ -7,9 +7,21 @@ validate it; they are the contract PROTOCOL.md states.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def _plain_text(value: str) -> str:
+    """Text a database can store: no NUL, no lone surrogate (a 422 instead of a 500)."""
+    if "\x00" in value:
+        raise ValueError("contains NUL")
+    value.encode("utf-8")  # UnicodeEncodeError is a ValueError: a lone surrogate
+    return value
+
+
+# Strings of the admin bodies, which FastAPI validates (and which reach SQL as they are).
+PlainText = Annotated[str, AfterValidator(_plain_text)]
 
 
 class ErrorDetail(BaseModel):
@@ -212,22 +224,22 @@ class PeopleList(BaseModel):
 
 
 class GridCreate(BaseModel):
-    id: str
-    name: str
-    community: str | None = None
-    street: str | None = None
-    district: str | None = None
+    id: PlainText
+    name: PlainText
+    community: PlainText | None = None
+    street: PlainText | None = None
+    district: PlainText | None = None
 
 
 class UserCreate(BaseModel):
-    username: str
+    username: PlainText
     role: Literal["worker", "supervisor", "admin"]
-    password: str
-    display_name: str | None = None
+    password: PlainText
+    display_name: PlainText | None = None
 
 
 class GridIds(BaseModel):
-    grid_ids: list[str]
+    grid_ids: list[PlainText]
 
 
 class UserGrids(BaseModel):
@@ -236,7 +248,7 @@ class UserGrids(BaseModel):
 
 
 class MoveRequest(BaseModel):
-    grid_id: str
+    grid_id: PlainText
 
 
 class MoveResponse(BaseModel):

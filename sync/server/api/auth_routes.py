@@ -52,7 +52,7 @@ def health(engine: EngineDep) -> Any:
     },
 )
 async def login(request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
-    body = await read_json(request, 64 * 1024)
+    body = await read_json(request, 64 * 1024, plain_text=True)
     source = request.client.host if request.client else None
     return await auth.login(engine, settings, body, source)
 

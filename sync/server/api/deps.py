@@ -62,13 +62,42 @@ def protocol_header(
     """Documents the header; the middleware enforces it before authentication."""
 
 
-async def read_json(request: Request, max_bytes: int = wire.MAX_BODY_BYTES) -> Any:
-    """The request's JSON body: size-limited (413), gunzipped if sent so, parsed (400)."""
+async def read_json(
+    request: Request, max_bytes: int = wire.MAX_BODY_BYTES, plain_text: bool = False
+) -> Any:
+    """The request's JSON body: size-limited (413), gunzipped if sent so, parsed (400).
+
+    ``plain_text``: a body whose strings (keys too) hold a NUL or a lone surrogate is 422
+    (neither database nor the response encoder takes them). A push judges its mutations'
+    text itself, per mutation."""
     data = await read_bytes(request, max_bytes)
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        body = json.loads(data, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError(400, "malformed_json", "请求体不是有效的 JSON") from None
+    if plain_text and not _plain(body):
+        raise ApiError(422, "invalid_request", "请求含有无效字符")
+    return body
+
+
+def _plain(value: Any) -> bool:
+    """No string in the value holds a NUL or a lone surrogate (iterative: bodies may nest)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return False
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def _reject_constant(name: str) -> Any:

@@ -69,7 +69,7 @@ async def pull(
     request: Request, caller: CallerDep, engine: EngineDep, settings: SettingsDep
 ) -> Any:
     """Changes of the named grids since their cursors, in version order."""
-    body = await read_json(request, 1024 * 1024)
+    body = await read_json(request, 1024 * 1024, plain_text=True)
     now = format_time(settings.clock())
     result = await run_in_threadpool(pull_service.pull, engine, caller, body, now)
     return await _json(result)
