@@ -38,7 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument(
-        "--workers", type=int, default=1, help="worker processes (the service is stateless)"
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (the service is stateless); on PostgreSQL each one's pool is "
+        "at most (max_connections - superuser_reserved_connections - 10) / N connections",
     )
 
     grid = sub.add_parser("create-grid", help="create a grid")
@@ -283,6 +287,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         # Each worker process builds its own app from the environment.
         os.environ["GRIDSYNC_DB"] = settings.database_url
         os.environ["GRIDSYNC_BLOB_DIR"] = str(settings.resolved_blob_dir())
+        # Each sizes its database pool to its share of PostgreSQL's max_connections.
+        os.environ["GRIDSYNC_WORKERS"] = str(workers)
         uvicorn.run(
             "sync.server.app:app_from_env",
             factory=True,
