@@ -22,11 +22,11 @@ from sqlalchemy import insert, select, update
 from .client.engine import Syncer
 from .client.http import Api, DeviceRevoked, Offline, SyncError
 from .paths import profile_dir
+from .store import safety
 from .store.blobs import BlobFiles
 from .store.db import open_engine, restrict_to_owner
-from .store.local import Store, utc_now
+from .store.local import Store, storage_errors, utc_now
 from .store.schema import GridState
-from .store.search import refresh_stale
 
 _hasher = PasswordHasher()
 LAST_PROFILE = "last-profile.json"
@@ -44,6 +44,8 @@ class Session:
     syncer: Syncer
     profile: Path
     online: bool
+    # Said once to the user after opening (a damaged database restored from its backup).
+    notice: str | None = None
 
     @property
     def user(self) -> dict[str, Any]:
@@ -57,17 +59,30 @@ class Session:
 def open_profile(
     profile: Path, clock: Callable[[], dt.datetime] = utc_now, ca_bundle: str | None = None
 ) -> Session:
-    profile.mkdir(parents=True, exist_ok=True)
+    """Open a profile's data. A damaged database is restored from its backups with the unsent
+    edits applied again (``store.safety``); ``Session.notice`` then says so."""
     path = profile / "gridworker.db"
-    store = Store(open_engine(path), path, clock)
-    with store.write() as conn:
-        refresh_stale(conn)  # a pull interrupted before it finished
+    with storage_errors(path):
+        profile.mkdir(parents=True, exist_ok=True)
+        recovery = safety.recover(path)
+        store = Store(open_engine(path), path, clock)
+    if recovery.reason is not None:
+        store.reapply_outbox(recovery)
+    store.refresh_search()  # a pull interrupted before it finished
     server = store.get_meta("server_url", "")
     api = Api(
         server, token=store.get_meta("token"), ca_bundle=ca_bundle or store.get_meta("ca_bundle")
     )
     blobs = BlobFiles(profile / "attachments")
-    return Session(store, api, blobs, Syncer(store, api, blobs), profile, online=False)
+    return Session(
+        store,
+        api,
+        blobs,
+        Syncer(store, api, blobs),
+        profile,
+        online=False,
+        notice=recovery.notice,
+    )
 
 
 def login(

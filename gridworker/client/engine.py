@@ -25,7 +25,6 @@ from ..store.blobs import BlobFiles
 from ..store.local import Store
 from ..store.replica import apply_page, evict_grid, recount
 from ..store.schema import BlobQueue, ConflictRecord, GridState, Outbox, RejectionRecord
-from ..store.search import refresh_stale
 from . import recovery
 from .http import Api, DeviceRevoked, Offline, ServerError, SyncError
 
@@ -33,6 +32,8 @@ log = logging.getLogger(__name__)
 
 PUSH_BATCH = 500
 PULL_LIMIT = 5000
+# Changes of a pulled page written per transaction (a save waits for one such chunk at most).
+APPLY_CHUNK = 250
 
 Progress = Callable[[str, int, int], None]
 
@@ -45,6 +46,8 @@ class SyncReport:
     conflicts: int = 0
     rejected: int = 0
     repaired_grids: list[str] = field(default_factory=list)
+    # Grids whose checksum still differed after downloading them again (told, not looped on).
+    damaged_grids: list[str] = field(default_factory=list)
     new_conflicts: int = 0
     new_rejections: int = 0
     seconds: float = 0.0
@@ -59,12 +62,14 @@ class Syncer:
         *,
         push_batch: int = PUSH_BATCH,
         pull_limit: int = PULL_LIMIT,
+        apply_chunk: int = APPLY_CHUNK,
     ):
         self.store = store
         self.api = api
         self.blobs = blobs
         self.push_batch = push_batch
         self.pull_limit = pull_limit
+        self.apply_chunk = apply_chunk
         self._verified = False  # the first sync of a session recounts every grid
         self.failures = 0
 
@@ -111,6 +116,7 @@ class Syncer:
         self.failures = 0
         with self.store.write() as conn:
             self.store.set_meta(conn, "last_sync_at", format_time(self.store.clock()))
+        self.store.keep_backup()  # a rolling copy of the database and of the unsent outbox
         report.seconds = time.perf_counter() - started
         return report
 
@@ -262,26 +268,33 @@ class Syncer:
             )
 
     def _settle_acked(self, up_to: int) -> None:
-        """After a complete pull, acknowledged mutations are part of the server's rows."""
-        with self.store.write() as conn:
-            rows = list(
-                conn.execute(
-                    select(Outbox.entity, Outbox.row_id, Outbox.payload).where(
-                        Outbox.settled.is_(False), Outbox.status != "pending", Outbox.seq <= up_to
+        """After a complete pull, acknowledged mutations are part of the server's rows.
+
+        Settled ``apply_chunk`` at a time, each in a short transaction (after a large upload
+        they are tens of thousands); what an interruption leaves is settled at the next sync.
+        """
+        unsettled = (Outbox.settled.is_(False), Outbox.status != "pending", Outbox.seq <= up_to)
+        while True:
+            with self.store.write() as conn:
+                rows = list(
+                    conn.execute(
+                        select(Outbox.seq, Outbox.entity, Outbox.row_id, Outbox.payload)
+                        .where(*unsettled)
+                        .order_by(Outbox.seq)
+                        .limit(self.apply_chunk)
                     )
                 )
-            )
-            conn.execute(
-                update(Outbox)
-                .where(Outbox.settled.is_(False), Outbox.status != "pending", Outbox.seq <= up_to)
-                .values(settled=True)
-            )
-            touched = {(r.entity, r.row_id) for r in rows}
-            touched |= {
-                ("issues", r.payload["issue_id"]) for r in rows if r.entity == "issue_updates"
-            }
-            for entity, row_id in sorted(touched):
-                rowlib.rebuild(conn, entity, row_id, self.store.user)
+                conn.execute(
+                    update(Outbox).where(Outbox.seq.in_([r.seq for r in rows])).values(settled=True)
+                )
+                touched = {(r.entity, r.row_id) for r in rows}
+                touched |= {
+                    ("issues", r.payload["issue_id"]) for r in rows if r.entity == "issue_updates"
+                }
+                for entity, row_id in sorted(touched):
+                    rowlib.rebuild(conn, entity, row_id, self.store.user)
+            if len(rows) < self.apply_chunk:
+                return
 
     # -- 3. pull -------------------------------------------------------------------------------
 
@@ -315,19 +328,39 @@ class Syncer:
                     progress("pull", report.pulled, 0)
                 if not more:
                     self._last_checksums = page.get("checksums", {})
-                    with self.store.write() as conn:
-                        refresh_stale(conn)
+                    self.store.refresh_search()
                     return
 
     def _apply_pull_page(self, page: dict[str, Any]) -> bool:
-        """Apply a page, its cursors and the grid list in one transaction; True if grids were added."""
+        """Apply a page in chunks of ``apply_chunk`` changes, each chunk and its cursors in one
+        short transaction (a save waits for one chunk at most). Within a grid changes come in
+        version order, so after a chunk a grid's cursor is the last version of it applied;
+        the last chunk takes the page's own cursors, revoked grids and grid list. An
+        interrupted pull resumes after the last chunk written. True if grids were added."""
+        changes = page["changes"]
+        step = max(1, self.apply_chunk)
+        starts = range(0, len(changes), step)
+        observed = False
+        for start in starts[:-1]:
+            chunk = changes[start : start + step]
+            cursors: dict[str, int] = {}
+            for change in chunk:
+                cursors[change["grid_id"]] = change["version"]
+            with self.store.write() as conn:
+                if not observed:
+                    recovery.observe(self.store, conn, page)
+                    observed = True
+                apply_page(conn, chunk, self.store.user)
+                self._store_cursors(conn, cursors)
+        for grid_id in page.get("revoked_grids", []):
+            # Evicted in short transactions first; the grid goes with the page's last chunk.
+            while not self.store_evict(grid_id):
+                pass
         with self.store.write() as conn:
-            recovery.observe(self.store, conn, page)
-            apply_page(conn, page["changes"], self.store.user)
-            for grid_id, cursor in page["cursors"].items():
-                conn.execute(
-                    update(GridState).where(GridState.grid_id == grid_id).values(cursor=cursor)
-                )
+            if not observed:
+                recovery.observe(self.store, conn, page)
+            apply_page(conn, changes[starts[-1] :] if starts else [], self.store.user)
+            self._store_cursors(conn, page["cursors"])
             for grid_id in page.get("revoked_grids", []):
                 evict_grid(conn, grid_id)
                 conn.execute(delete(GridState).where(GridState.grid_id == grid_id))
@@ -350,13 +383,36 @@ class Syncer:
                 self.store.set_meta(conn, "server_last_seq", page["last_seq"])
         return added
 
+    @staticmethod
+    def _store_cursors(conn: Any, cursors: dict[str, int]) -> None:
+        for grid_id, cursor in cursors.items():
+            conn.execute(
+                update(GridState).where(GridState.grid_id == grid_id).values(cursor=cursor)
+            )
+
+    def store_evict(self, grid_id: str) -> bool:
+        """Remove up to ``apply_chunk`` of a grid's rows in one transaction; True when none
+        are left to remove (rows with unsent mutations stay)."""
+        with self.store.write() as conn:
+            return evict_grid(conn, grid_id, limit=self.apply_chunk)
+
     # -- 4. checksums --------------------------------------------------------------------------
 
-    def verify(self, report: SyncReport, progress: Progress | None = None) -> None:
+    def verify(
+        self, report: SyncReport, progress: Progress | None = None, *, again: bool = True
+    ) -> None:
+        """Compare the checksums of the last pull with this laptop's rows.
+
+        A grid that differs is downloaded again (keeping the outbox) once per sync; if it still
+        differs it is reported in ``report.damaged_grids`` and left for the next sync, never
+        downloaded in a loop. Recounts read a snapshot outside the write queue (in WAL a
+        reader blocks no writer), then store the result in a short write that applies only if
+        the grid's figures did not change meanwhile.
+        """
         checksums: dict[str, Any] = getattr(self, "_last_checksums", {})
         bad: list[str] = []
-        with self.store.write() as conn:
-            for grid_id, server in checksums.items():
+        for grid_id, server in checksums.items():
+            with self.store.read() as conn:
                 state = conn.execute(
                     select(GridState.row_count, GridState.digest).where(
                         GridState.grid_id == grid_id
@@ -366,29 +422,48 @@ class Syncer:
                     continue
                 mine = (state.row_count, state.digest)
                 first_look = not self._verified and grid_id not in getattr(self, "_fresh", set())
-                if first_look or mine != (server["count"], server["digest"]):
+                counted = first_look or mine != (server["count"], server["digest"])
+                if counted:
                     mine = recount(conn, grid_id)
+            if counted:
+                with self.store.write() as conn:
                     conn.execute(
                         update(GridState)
-                        .where(GridState.grid_id == grid_id)
+                        .where(
+                            GridState.grid_id == grid_id,
+                            GridState.row_count == state.row_count,
+                            GridState.digest == state.digest,
+                        )
                         .values(row_count=mine[0], digest=mine[1])
                     )
-                if mine != (server["count"], server["digest"]):
-                    bad.append(grid_id)
+            if mine != (server["count"], server["digest"]):
+                bad.append(grid_id)
+        self._verified = True
+        if not bad:
+            return
+        if not again:
             for grid_id in bad:
-                log.warning("checksum mismatch in grid %s: downloading it again", grid_id)
-                evict_grid(conn, grid_id)
+                log.warning(
+                    "checksum of grid %s still differs after downloading it again: "
+                    "reported as damaged",
+                    grid_id,
+                )
+            report.damaged_grids = bad
+            return
+        for grid_id in bad:
+            log.warning("checksum mismatch in grid %s: downloading it again", grid_id)
+            while not self.store_evict(grid_id):
+                pass
+            with self.store.write() as conn:
                 conn.execute(
                     update(GridState)
                     .where(GridState.grid_id == grid_id)
                     .values(cursor=0, row_count=0, digest="0" * 16)
                 )
-        self._verified = True
-        if bad:
-            report.repaired_grids = bad
-            self.pull(report, progress)
-            self._verified = False  # recount what was downloaded again
-            self.verify(report, progress)
+        report.repaired_grids = bad
+        self.pull(report, progress)
+        self._verified = False  # recount what was downloaded again
+        self.verify(report, progress, again=False)
 
     # -- conflicts and rejections -------------------------------------------------------------
 
@@ -420,10 +495,20 @@ class Syncer:
         report.new_rejections = len(rejections)
         with self.store.write() as conn:
             self.store.set_meta(conn, "people", directory)
-            # Open conflicts are replaced (they get settled); rejections only ever accrue.
-            conn.execute(delete(ConflictRecord))
-            if conflicts:
-                conn.execute(insert(ConflictRecord), [_conflict_row(c) for c in conflicts])
+            # Open conflicts are replaced (they get settled); rejections only ever accrue. A
+            # conflict the user settled here while this ran is still "settling": it stays so
+            # (told to the server at the next sync), whatever the server's list says.
+            settled_here = set(
+                conn.execute(
+                    select(ConflictRecord.id).where(
+                        ConflictRecord.state == "settling", ConflictRecord.id.not_in(settling)
+                    )
+                ).scalars()
+            )
+            conn.execute(delete(ConflictRecord).where(ConflictRecord.id.not_in(settled_here)))
+            fresh = [_conflict_row(c) for c in conflicts if c["id"] not in settled_here]
+            if fresh:
+                conn.execute(insert(ConflictRecord), fresh)
             if rejections:
                 conn.execute(
                     insert(RejectionRecord).prefix_with("OR IGNORE"),

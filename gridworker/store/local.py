@@ -8,13 +8,16 @@ validate it, and the row and its outbox mutation are written in one transaction
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from sync.protocol import workflow
 from sync.protocol.entities import ENTITIES, Writer
@@ -23,12 +26,37 @@ from sync.protocol.values import format_time, parse_time
 from sync.protocol.wire import FUTURE_TOLERANCE_SECONDS, uuid7
 
 from . import rows as rowlib
+from . import safety
+from .errors import DamagedStorage, classify, raise_storage_error
 from .schema import ENTITY_TABLES, Meta, Outbox
-from .search import mark_stale, refresh_stale
+from .search import refresh_at_commit, refresh_households, refresh_stale
+from .writer import WriteQueue
+
+# Rows a long write (search keys after a pull, settling acknowledged mutations) handles per
+# transaction: short enough that a save waiting behind one stays well under 50 ms.
+CHUNK = 250
+
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """The disk's troubles as named errors in Chinese (``errors``), without SQL or values.
+    A file SQLite called malformed is marked, so that the next open checks and restores it."""
+    try:
+        yield
+    except (DBAPIError, OSError, sqlite3.Error) as exc:
+        kind = classify(exc)
+        if kind is None:
+            raise
+        if issubclass(kind, DamagedStorage):
+            safety.mark_damaged(path)
+        raise_storage_error(exc)
 
 
 class Store:
@@ -37,23 +65,128 @@ class Store:
         self.path = path
         self.clock = clock
         self._user: dict[str, Any] | None = None
+        # Every write transaction takes its turn here (fair: first come, first served).
+        self.writes = WriteQueue()
+        self.outbox_copy = safety.OutboxCopy(path.with_name(safety.OUTBOX_COPY))
+        # Seconds between rolling backups (a sync every few minutes need not copy every time).
+        self.backup_every = 600.0
 
     # -- transactions and facts ------------------------------------------------------------
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One transaction; households whose search keys it outdated are refreshed at its end."""
-        with self.engine.connect() as conn:
-            conn.execution_options(write=True)
-            with conn.begin():
-                yield conn
-                if conn.info.pop("search_stale", False):
-                    refresh_stale(conn)
+        """One write transaction, in its turn (see ``writer``); households whose search keys
+        it outdated are refreshed at its end, and the mutations it added to the outbox are
+        copied to the outbox's backup file once it committed."""
+        with self.writes.turn(), self._storage_errors():
+            with self.engine.connect() as conn:
+                conn.info.pop("search_stale_ids", None)  # left by a transaction that failed
+                conn.info.pop("outbox_added", None)
+                conn.execution_options(write=True)
+                with conn.begin():
+                    yield conn
+                    stale = conn.info.pop("search_stale_ids", None)
+                    if stale:
+                        refresh_households(conn, stale)
+                added = conn.info.pop("outbox_added", None)
+            if added:
+                self.outbox_copy.append(added)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        """A read transaction: a snapshot that never blocks a writer (WAL)."""
+        with self._storage_errors(), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def _storage_errors(self) -> AbstractContextManager[None]:
+        return storage_errors(self.path)
+
+    def refresh_search(self, chunk: int = CHUNK) -> int:
+        """Rebuild the search keys a pull left stale, in short transactions; returns how many."""
+        total = 0
+        while True:
+            with self.write() as conn:
+                done = refresh_stale(conn, chunk)
+            total += done
+            if done < chunk:
+                return total
+
+    def keep_backup(self) -> None:
+        """After a successful sync: a rolling copy of the database, and the outbox's backup
+        file rewritten to what is still unsent (see ``safety``)."""
+        safety.rolling_backup(self.path, min_age=self.backup_every)
+        with self.writes.turn(), self._storage_errors(), self.read() as conn:
+            self.outbox_copy.rewrite(
+                safety.pending_entries(conn),
+                int(self.get_meta("next_seq", 1, conn)),
+                self.get_meta("device_id", None, conn),
+            )
+
+    def reapply_outbox(self, recovery: safety.Recovery) -> int:
+        """After a restore: the unsent mutations of the outbox's copy that the restored
+        database lacks go back into the outbox, and their rows are rebuilt on top of the
+        restored state (created rows made again). Returns how many."""
+        with self.write() as conn:
+            device = self.get_meta("device_id", None, conn)
+            if device is None and recovery.device_id:
+                device = recovery.device_id
+                self.set_meta(conn, "device_id", device)
+            elif recovery.device_id not in (None, device):
+                log.error("the outbox backup belongs to another device: not applied")
+                return 0
+            last = int(conn.execute(select(func.coalesce(func.max(Outbox.seq), 0))).scalar_one())
+            fresh = [e for e in recovery.entries if e["seq"] > last]
+            for e in fresh:
+                conn.execute(
+                    insert(Outbox).values(
+                        seq=e["seq"],
+                        entity=e["entity"],
+                        row_id=e["id"],
+                        op=e["op"],
+                        payload=e.get("payload"),
+                        created_at=dt.datetime.fromisoformat(e["created_at"]),
+                        status="pending",
+                        settled=False,
+                    )
+                )
+            next_seq = max(
+                int(self.get_meta("next_seq", 1, conn)),
+                recovery.next_seq,
+                last + 1,
+                *(e["seq"] + 1 for e in fresh),
+            )
+            self.set_meta(conn, "next_seq", next_seq)
+            touched: dict[tuple[str, str], None] = {}
+            for e in fresh:
+                if e["entity"] in ENTITY_TABLES:
+                    touched[(e["entity"], e["id"])] = None
+                if e["entity"] == "issue_updates" and isinstance(e.get("payload"), dict):
+                    touched[("issues", e["payload"].get("issue_id") or "")] = None
+            for entity, row_id in touched:
+                if rowlib.load_row(conn, entity, row_id) is not None:
+                    rowlib.rebuild(conn, entity, row_id, self.user)
+                    continue
+                mutations = rowlib.outstanding(conn, entity, [row_id]).get(row_id, [])
+                local = rowlib.replay(entity, None, mutations, self.user)
+                if local is None:
+                    continue  # an edit of a row the backup lacks: the pull brings it back
+                try:
+                    grid_id, _ = self._parent(conn, entity, local)
+                except ValidationError:
+                    grid_id = local.get("grid_id")
+                rowlib.store_row(
+                    conn,
+                    entity,
+                    local,
+                    grid_id=grid_id,
+                    base=None,
+                    base_grid=None,
+                    base_deleted=False,
+                    exists=False,
+                )
+                self._after_write(conn, entity, local)
+        recovery.reapplied = len(fresh)
+        return len(fresh)
 
     def get_meta(self, key: str, default: Any = None, conn: Connection | None = None) -> Any:
         if conn is None:
@@ -99,6 +232,9 @@ class Store:
             )
         )
         self.set_meta(conn, "next_seq", seq + 1)
+        conn.info.setdefault("outbox_added", []).append(
+            safety.outbox_entry(seq, entity, row_id, op, payload, self.clock())
+        )
         return seq
 
     def _check_writable(self, entity: str, name: str, value: Any) -> None:
@@ -282,9 +418,6 @@ class Store:
 
     def _after_write(self, conn: Connection, entity: str, row: rowlib.Row) -> None:
         if entity == "households":
-            mark_stale(conn, [row["id"]])
+            refresh_at_commit(conn, [row["id"]])
         elif entity in ("residents", "visits"):
-            mark_stale(conn, [row["household_id"]])
-        else:
-            return
-        conn.info["search_stale"] = True
+            refresh_at_commit(conn, [row["household_id"]])

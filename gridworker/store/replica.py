@@ -198,34 +198,37 @@ def _refresh_issue_statuses(
         rowlib.rebuild(conn, "issues", issue_id, user)
 
 
-def evict_grid(conn: Connection, grid_id: str) -> None:
-    """Remove a grid's rows (revoked, or to download again), except rows with unsent mutations."""
-    pending = {
-        (r.entity, r.row_id)
-        for r in conn.execute(
-            select(Outbox.entity, Outbox.row_id).where(Outbox.status == "pending")
-        )
-    }
+def evict_grid(conn: Connection, grid_id: str, limit: int | None = None) -> bool:
+    """Remove a grid's rows (revoked, or to download again), except rows with unsent mutations.
+
+    With ``limit``, at most that many rows go (call it in one short transaction after another
+    until it returns True); without, all of them. True when none are left to remove.
+    """
+    budget = limit
     for entity, table in ENTITY_TABLES.items():
-        ids = set(
-            conn.execute(
-                select(table.c.id).where(
-                    (table.c.grid_id == grid_id) | (table.c.base_grid == grid_id)
-                )
-            ).scalars()
-        )
-        keep = {i for i in ids if (entity, i) in pending}
-        drop = sorted(ids - keep)
+        pending = select(Outbox.row_id).where(Outbox.status == "pending", Outbox.entity == entity)
+        in_grid = (table.c.grid_id == grid_id) | (table.c.base_grid == grid_id)
+        query = select(table.c.id).where(in_grid, ~table.c.id.in_(pending))
+        if budget is not None:
+            query = query.limit(budget + 1)
+        drop = sorted(conn.execute(query).scalars())
+        if budget is not None and len(drop) > budget:
+            drop = drop[:budget]
+            for start in range(0, len(drop), 500):
+                conn.execute(delete(table).where(table.c.id.in_(drop[start : start + 500])))
+            return False
         for start in range(0, len(drop), 500):
             conn.execute(delete(table).where(table.c.id.in_(drop[start : start + 500])))
-        if keep:
-            conn.execute(
-                update(table)
-                .where(table.c.id.in_(sorted(keep)))
-                .values(base_grid=None, base_deleted=False)
-            )
+        if budget is not None:
+            budget -= len(drop)
+        conn.execute(
+            update(table)
+            .where(in_grid, table.c.id.in_(pending))
+            .values(base_grid=None, base_deleted=False)
+        )
     households = ENTITY_TABLES["households"]
     conn.execute(delete(SearchKey).where(~SearchKey.household_id.in_(select(households.c.id))))
+    return True
 
 
 def recount(conn: Connection, grid_id: str) -> tuple[int, str]:

@@ -18,7 +18,7 @@ from sync.protocol.entities import ENTITIES
 from sync.protocol.errors import WorkflowError
 
 from .schema import ENTITY_TABLES, Outbox
-from .search import mark_stale
+from .search import refresh_at_commit
 
 Row = dict[str, Any]
 
@@ -77,13 +77,10 @@ def apply_mutation(
     changed = {**row}
     for name, change in payload.items():
         changed[name] = change["new"]
-    if (
-        entity == "visits"
-        and user.get("role") == "worker"
-        and row.get("review_status") == "returned"
-        and "review_status" not in payload
-    ):
-        changed["review_status"] = "pending"
+    if entity == "visits" and "review_status" not in payload:
+        changed["review_status"] = workflow.review_status_after_edit(
+            row.get("review_status"), user.get("role")
+        )
     return changed
 
 
@@ -216,8 +213,7 @@ def rebuild(conn: Connection, entity: str, row_id: str, user: dict[str, Any]) ->
     if entity in ("households", "residents", "visits") and household:
         # The row may change the household's search keys or due date: refresh them when
         # the transaction ends (Store.write).
-        mark_stale(conn, [household])
-        conn.info["search_stale"] = True
+        refresh_at_commit(conn, [household])
     left = stored["version"] > 0 and stored["base_grid"] is None
     if local is None or (left and not mutations):
         # Created here and never accepted, or kept only for mutations that are now sent

@@ -164,9 +164,41 @@ def mark_stale(conn: Connection, household_ids: Iterable[str]) -> None:
         )
 
 
-def refresh_stale(conn: Connection) -> int:
-    """Rebuild the keys of every stale household; returns how many."""
-    ids = list(conn.execute(select(SearchStale.household_id)).scalars())
+def refresh_stale(conn: Connection, limit: int | None = None) -> int:
+    """Rebuild the keys of stale households (at most ``limit``); returns how many.
+
+    With a limit, call it in one short transaction after another until it returns 0: a pull
+    leaves thousands of households stale, and one transaction for all of them would make a
+    visit saved meanwhile wait.
+    """
+    query = select(SearchStale.household_id)
+    if limit is not None:
+        query = query.limit(limit)
+    ids = list(conn.execute(query).scalars())
     refresh_search_keys(conn, ids)
-    conn.execute(delete(SearchStale))
+    if limit is None:
+        conn.execute(delete(SearchStale))
+    else:
+        for start in range(0, len(ids), 500):
+            conn.execute(
+                delete(SearchStale).where(SearchStale.household_id.in_(ids[start : start + 500]))
+            )
     return len(ids)
+
+
+def refresh_at_commit(conn: Connection, household_ids: Iterable[str]) -> None:
+    """Households a local write changed: their keys are rebuilt when its transaction ends
+    (``Store.write``), only theirs, not those a running pull left stale."""
+    ids = {h for h in household_ids if h}
+    mark_stale(conn, ids)
+    conn.info.setdefault("search_stale_ids", set()).update(ids)
+
+
+def refresh_households(conn: Connection, household_ids: Iterable[str]) -> None:
+    """Rebuild these households' keys now and take them off the stale list."""
+    ids = sorted(set(household_ids))
+    refresh_search_keys(conn, ids)
+    for start in range(0, len(ids), 500):
+        conn.execute(
+            delete(SearchStale).where(SearchStale.household_id.in_(ids[start : start + 500]))
+        )
