@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sync import __version__
 from sync.protocol import wire
 
-from .api import admin_routes, auth_routes, sync_routes
+from .api import admin_routes, audit_routes, auth_routes, sync_routes
 from .blobs import BlobStore
 from .context import ApiError
 from .db import make_engine, pool_options
@@ -71,6 +71,7 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
     app.include_router(auth_routes.router, prefix=wire.API_PREFIX)
     app.include_router(sync_routes.router, prefix=wire.API_PREFIX)
     app.include_router(admin_routes.router, prefix=wire.API_PREFIX)
+    app.include_router(audit_routes.router, prefix=wire.API_PREFIX)
     _document_raw_bodies(app)
     return app
 

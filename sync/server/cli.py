@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from sync.ledger.errors import LedgerError
+from sync.redact import install_redaction
 
-from . import admin
+from . import admin, audit
 from .context import ApiError
 from .db import make_engine
 from .migrate import upgrade
@@ -114,6 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     ledger.add_argument("file", metavar="FILE", type=Path)
     ledger.add_argument("--grid", required=True, metavar="GRID_ID")
     ledger.add_argument("--commit", action="store_true", help="write (default: only report)")
+
+    trail = sub.add_parser(
+        "audit",
+        help="list the audit trail (logins, ledger exports and imports, admin commands)",
+        description="List the audit trail, oldest first (the latest --limit events). "
+        "--from/--to are local dates, inclusive.",
+    )
+    trail.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
+    trail.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
+    trail.add_argument("--user", metavar="NAME", help="a username, or cli")
+    trail.add_argument("--action", choices=sorted(audit.ACTIONS), metavar="ACTION")
+    trail.add_argument("--limit", type=int, default=1000)
     return parser
 
 
@@ -146,11 +159,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_redaction()
     args = build_parser().parse_args(argv)
     settings = Settings.from_env(args.db)
     engine = make_engine(settings.database_url)
     try:
-        return _run(args, settings, engine)
+        return audit.record_command(engine, args, _run(args, settings, engine))
     except ApiError as exc:
         print(f"gridsync: {exc.message} ({exc.code})", file=sys.stderr)
         return 1
@@ -221,6 +235,17 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
         print(f"已导出 {count} 行到 {args.out}")
     elif command == "import-households":
         return _import_households(args, settings, engine)
+    elif command == "audit":
+        events = audit.list_events(
+            engine,
+            date_from=args.date_from,
+            date_to=args.date_to,
+            user=args.user,
+            action=args.action,
+            limit=max(1, args.limit),
+        )
+        print(audit.table_text(events))
+        print(f"共 {len(events)} 条")
     elif command in ("backup", "restore"):
         return _backup_or_restore(command, args.file, settings, engine)
     return 0
@@ -281,6 +306,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
 
     import uvicorn
 
+    from sync.redact import log_config
+
     from .app import create_app
 
     if workers > 1:
@@ -296,9 +323,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
             port=port,
             workers=workers,
             log_level="info",
+            log_config=log_config(),
         )
         return
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="info", log_config=log_config()
+    )
 
 
 if __name__ == "__main__":

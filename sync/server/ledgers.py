@@ -27,6 +27,7 @@ from sync.ledger.importer import (
 from sync.ledger.reader import Table
 from sync.ledger.writer import write_ledger
 
+from . import audit
 from .apply import Batch
 from .context import ApiError, Caller
 from .db import read_tx, retrying, write_tx
@@ -57,6 +58,7 @@ def export_ledger(
     out: Path,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    actor: audit.Actor = audit.CLI,
 ) -> int:
     """Write the live rows of ``entity`` in ``grid_id`` to ``out``; returns the rows written."""
     with read_tx(engine) as conn:
@@ -64,7 +66,11 @@ def export_ledger(
         rows = source.ledger_rows(conn, ENTITY_TABLES, entity, grid_id, date_from, date_to)
         users = dict(conn.execute(select(User.id, User.display_name)).all())
         names = source.names(conn, ENTITY_TABLES, entity, rows, users)
-    return write_ledger(out, entity, rows, names, title=grid_name)
+    count = write_ledger(out, entity, rows, names, title=grid_name)
+    suffix = Path(out).suffix.lower().lstrip(".")
+    detail = {"entity": entity, "format": suffix, "from": date_from, "to": date_to}
+    audit.record(engine, actor, "ledger_export", target=grid_id, rows=count, detail=detail)
+    return count
 
 
 def existing_data(conn: Connection, grid_id: str, id_numbers: Iterable[str]) -> ExistingData:
@@ -102,7 +108,13 @@ class ImportResult:
 
 
 def import_households(
-    engine: Engine, settings: Settings, table: Table, grid_id: str, *, commit: bool = False
+    engine: Engine,
+    settings: Settings,
+    table: Table,
+    grid_id: str,
+    *,
+    commit: bool = False,
+    actor: audit.Actor = audit.CLI,
 ) -> ImportResult:
     """Plan the import of a household ledger into ``grid_id`` and, with ``commit``, apply it.
 
@@ -116,7 +128,7 @@ def import_households(
             existing = existing_data(conn, grid_id, id_numbers)
         plan = plan_import(table, grid_id, existing, now=settings.clock())
         return ImportResult(plan, committed=False)
-    return retrying(lambda: _commit(engine, settings, table, grid_id, id_numbers))
+    return retrying(lambda: _commit(engine, settings, table, grid_id, id_numbers, actor))
 
 
 def _importer(conn: Connection) -> str | None:
@@ -137,7 +149,12 @@ def _importer(conn: Connection) -> str | None:
 
 
 def _commit(
-    engine: Engine, settings: Settings, table: Table, grid_id: str, id_numbers: set[str]
+    engine: Engine,
+    settings: Settings,
+    table: Table,
+    grid_id: str,
+    id_numbers: set[str],
+    actor: audit.Actor,
 ) -> ImportResult:
     now = settings.clock()
     with write_tx(engine) as conn:
@@ -148,6 +165,11 @@ def _commit(
         batch.ledger.lock([grid_id])
         plan = plan_import(table, grid_id, existing_data(conn, grid_id, id_numbers), now=now)
         mutations = [dict(m, seq=seq) for seq, m in enumerate(plan.mutations(), start=1)]
+        # In the import's transaction: recorded exactly when the rows are written.
+        counts = {"households": plan.new_households, "residents": plan.new_residents}
+        audit.record(
+            conn, actor, "ledger_import", at=now, target=grid_id, rows=len(mutations), detail=counts
+        )
         if not mutations:
             return ImportResult(plan, committed=True)
         batch.lock_for(mutations, {grid_id})

@@ -189,6 +189,30 @@ class DatabaseEpoch(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class AuditEvent(Base):
+    """The audit trail (sync.server.audit): who did what, when, to which grid, user or device.
+
+    Never personal data: the target is a grid id, a staff username or a device id."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)  # when it happened
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64), index=True)  # a username, or "cli"
+    actor_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    rows: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(64))  # the client's address
+    device_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    # A laptop's own id for an event it reports, so that a report sent twice counts once.
+    event_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    detail: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (UniqueConstraint("device_id", "event_id"),)
+
+
 ENTITY_TABLES: dict[str, Table] = build_entity_tables(
     Base.metadata,
     lambda name: [
