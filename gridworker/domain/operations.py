@@ -100,7 +100,8 @@ def log_visit(
 
 
 def edit_visit(store: Store, visit_id: str, **changes: Any) -> Row:
-    """A worker's edit; a returned visit goes back to the review queue."""
+    """A worker's edit; a reviewed (returned or approved) visit goes back to the review queue
+    (``workflow.review_status_after_edit``)."""
     with store.write() as conn:
         return store.update(conn, "visits", visit_id, changes)
 

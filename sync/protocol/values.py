@@ -65,11 +65,14 @@ PROVINCE_CODES = frozenset(
     ]
 )
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SPACES_RE = re.compile(r"[\s\-()（）.·]+")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# What no stored text may hold: C0 controls other than tab, line feed and carriage return
+# (NUL: PostgreSQL refuses it in text and JSON), DEL, and lone UTF-16 surrogates (a JSON "\ud800"
+# parses in Python but cannot be encoded as UTF-8 by either database, nor sent back).
+UNSAFE_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_CODE_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def fold_width(text: str) -> str:
@@ -88,11 +91,17 @@ def text(value: object, *, label: str, max_length: int, multiline: bool = False)
         value = " ".join(value.split())
     if not value:
         return None
-    if _CONTROL_RE.search(value):
-        raise ValidationError(f"{label}含有不可见的控制字符", code="invalid_value")
+    if UNSAFE_TEXT_RE.search(value):
+        raise ValidationError(f"{label}含有不可见的控制字符或无效字符", code="invalid_value")
     if len(value) > max_length:
         raise ValidationError(f"{label}不能超过 {max_length} 个字", code="too_long")
     return value
+
+
+def safe_text(value: str, replacement: str = "\ufffd") -> str:
+    """``value`` with every character ``text`` refuses (``UNSAFE_TEXT_RE``) replaced: for
+    text that must be kept or shown although it was refused (a rejected mutation, a message)."""
+    return UNSAFE_TEXT_RE.sub(replacement, value)
 
 
 def code(value: object, *, label: str, codes: object) -> str | None:
@@ -107,7 +116,7 @@ def open_code(value: object, *, label: str) -> str | None:
     """A code from a list that may grow (issue subcategories): any lowercase identifier."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not _CODE_RE.match(value):
+    if not isinstance(value, str) or not _CODE_RE.fullmatch(value):
         raise ValidationError(f"{label}格式错误", code="invalid_code")
     return value
 
@@ -127,14 +136,16 @@ def code_list(value: object, *, label: str, codes: object) -> list[str]:
     return seen
 
 
-_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_CANONICAL_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# Anchored by fullmatch (``$`` would let a trailing newline through) and ASCII digits only
+# (``\d`` matches any script's digits).
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_CANONICAL_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def uuid_text(value: object, *, label: str) -> str | None:
     if value is None:
         return None
-    if isinstance(value, str) and _CANONICAL_UUID.match(value):
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
         return value  # already canonical: the common case on every push
     if not isinstance(value, str):
         raise ValidationError(f"{label}格式错误", code="invalid_uuid")
@@ -180,7 +191,7 @@ def date(value: object, *, label: str) -> str | None:
     """A calendar date as ``YYYY-MM-DD``."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not _DATE_RE.match(value.strip()):
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value.strip()):
         raise ValidationError(f"{label}应为 年-月-日 格式", code="invalid_date")
     try:
         parsed = dt.date.fromisoformat(value.strip())
@@ -230,6 +241,8 @@ def time(value: object, *, label: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationError(f"{label}应为时间", code="invalid_time")
+    if UNSAFE_TEXT_RE.search(value):  # fromisoformat lets a NUL before the zone through
+        raise ValidationError(f"{label}应为带时区的 ISO 8601 时间", code="invalid_time")
     try:
         return format_time(parse_time(value))
     except ValidationError:
@@ -239,7 +252,7 @@ def time(value: object, *, label: str) -> str | None:
 def sha256_hex(value: object, *, label: str) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not _SHA256_RE.match(value.lower()):
+    if not isinstance(value, str) or not _SHA256_RE.fullmatch(value.lower()):
         raise ValidationError(f"{label}应为 64 位十六进制 SHA-256", code="invalid_value")
     return value.lower()
 
@@ -260,7 +273,7 @@ def id_number(value: object, *, label: str = "身份证号") -> str | None:
     if len(number) == 15 and number.isdigit():
         body = number[:6] + "19" + number[6:]
         number = body + ric.calc_check_digit(body + "0")
-    if len(number) != 18:
+    if len(number) != 18 or not number.isascii():
         raise ValidationError(f"{label}应为 18 位", code="invalid_id_number")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError(f"{label}只能由数字和末位 X 组成", code="invalid_id_number")
@@ -293,7 +306,7 @@ def phone(value: object, *, label: str = "联系电话") -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationError(f"{label}应为文字", code="invalid_type")
-    if _CANONICAL_MOBILE.match(value):
+    if _CANONICAL_MOBILE.fullmatch(value):
         if _mobile_segment_valid(value[:7]):
             return value
         raise ValidationError(f"{label}不是有效的手机或固定电话号码", code="invalid_phone")

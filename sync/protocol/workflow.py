@@ -50,6 +50,23 @@ def check_transition(current: str, target: str | None, role: str) -> str | None:
     return target
 
 
+# Review statuses a visit leaves when someone other than a reviewer changes it (PROTOCOL.md 1.1).
+REVIEWED_STATUSES = frozenset({"approved", "returned"})
+
+
+def review_status_after_edit(current: str | None, role: str | None) -> str | None:
+    """A visit's review status after a change that does not itself review it.
+
+    A non-reviewer's change of a reviewed visit (returned or, since revision 1.1, approved)
+    sends it back to ``pending``: what the reviewer judged is no longer what the visit says.
+    A reviewer's own edit keeps the status. Both sides use this one rule, so a laptop shows
+    at once what the server will store.
+    """
+    if role not in REVIEWER_ROLES and current in REVIEWED_STATUSES:
+        return "pending"
+    return current
+
+
 # Outcomes that count as a visit, for due dates and coverage (不在家 and 拒访 are door-knocks).
 COUNTED_OUTCOMES = ("met", "phone")
 

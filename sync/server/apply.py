@@ -2,7 +2,14 @@
 
 ``Batch`` keeps the rows a push reads and writes in memory (one query per entity to load
 them, one ``executemany`` per entity to write them back), so a batch of 500 mutations costs a
-handful of statements, not thousands.
+handful of statements, not thousands. Rows it wrote are not in the database until ``write``:
+every read of a row goes through ``get`` (which sees them), and the one query over rows
+(``_live_residents``) adds this push's own rows, so that each mutation sees the effects of the
+ones before it exactly as if each had been pushed alone (PROTOCOL.md 1.1, "Push").
+
+Scope is judged first: a mutation naming an existing row of a grid the caller does not hold is
+``out_of_scope`` before anything else is looked at, so the answer (and the stored rejection)
+tells nothing about the row: not its values, not whether a create's values matched them.
 """
 
 from __future__ import annotations
@@ -26,8 +33,9 @@ from sync.protocol.wire import FUTURE_TOLERANCE_SECONDS, OPS
 
 from .context import Caller
 from .ledger import GridLedger
-from .models import ENTITY_TABLES, Conflict, Grid, Rejection
+from .models import ENTITY_TABLES, Conflict, Grid, Leave, Rejection
 from .rows import OWN_GRID, StoredRow, fetch_rows
+from .safe_json import bounded_mutation, bounded_text
 
 Key = tuple[str, str]
 
@@ -114,8 +122,10 @@ class Batch:
             if row is not None:
                 out.add(row["grid_id"])
         values = m.get("values")
-        if isinstance(values, dict) and isinstance(values.get("grid_id"), str):
-            out.add(values["grid_id"])
+        if isinstance(values, dict):
+            grid_id = _grid_id_or_none(values.get("grid_id"))
+            if grid_id is not None:
+                out.add(grid_id)
         return out
 
     # -- results -------------------------------------------------------------------------
@@ -125,7 +135,10 @@ class Batch:
         entity, row_id = m.get("entity"), _maybe_uuid(m.get("id"))
         if isinstance(entity, str) and entity in ENTITIES and row_id is not None:
             row = self.get(entity, row_id)
-            version = row["version"] if row else None
+            # A replay may name any row: the version of one outside the caller's grids is
+            # not theirs to learn.
+            if row is not None and self.caller.holds(row["grid_id"]):
+                version = row["version"]
         return _result(m["seq"], "duplicate", version)
 
     def apply(self, m: dict[str, Any]) -> dict[str, Any]:
@@ -142,47 +155,81 @@ class Batch:
         return _result(m["seq"], status, version, conflicts=conflicts)
 
     def _reject(self, m: dict[str, Any], exc: ProtocolError) -> None:
+        """Store the rejection: a bounded, safe form of the mutation (``safe_json``), under
+        the grid ``_rejection_grid`` files it in; no stored text is the raw text sent."""
         entity = m.get("entity") if isinstance(m.get("entity"), str) else None
-        row_id = m.get("id") if isinstance(m.get("id"), str) else None
+        raw_id = m.get("id") if isinstance(m.get("id"), str) else None
+        row_id = _maybe_uuid(raw_id)
         grid_id = None
-        if entity is not None and entity in ENTITIES and row_id is not None:
-            canonical = _maybe_uuid(row_id)
-            row = self.get(entity, canonical) if canonical else None
-            grid_id = row["grid_id"] if row else self._derive_grid_quietly(entity, m)
+        if entity is not None and entity in ENTITIES:
+            grid_id = self._rejection_grid(entity, row_id, m)
         self.rejections.append(
             {
                 "grid_id": grid_id,
-                "entity": _printable(entity, 64),
-                "row_id": _printable(row_id, 200),
+                "entity": bounded_text(entity, 64) if entity is not None else None,
+                "row_id": row_id or (bounded_text(raw_id, 200) if raw_id is not None else None),
                 "device_id": self.caller.device_id,
                 "user_id": self.caller.user_id,
                 "seq": m["seq"],
-                "mutation": m,
+                "mutation": bounded_mutation(m),
                 "code": exc.code,
-                "message": _printable(exc.message, 1000),
+                "message": bounded_text(exc.message, 1000),
                 "created_at": self.now,
             }
         )
 
-    def _derive_grid_quietly(self, entity: str, m: dict[str, Any]) -> str | None:
-        """The grid a rejected create was meant for, from its raw values (for supervisors)."""
+    def _rejection_grid(self, entity: str, row_id: str | None, m: dict[str, Any]) -> str | None:
+        """The grid a rejection is filed under, which decides who besides its author sees it.
+
+        It is the grid of the row the mutation names or, for a create of a new row, of its
+        parent or of the grid its values name, but only when the author may know it:
+
+        - the author holds that grid (the grid's supervisors see the refused change);
+        - or the row (or the parent) left one of the author's grids: a household moved away
+          since the laptop saw it. PROTOCOL.md keeps such a change "shown, never lost", filed
+          under the grid the row is in now, whose supervisors can make it again; the author
+          learns only where a row they held went (their laptop is told it left anyway).
+
+        Otherwise the rejection is filed under no grid. Its author lists their own rejections
+        with the grid, so a grid they do not hold would tell them where a guessed row id lives
+        (or that a grid id exists): they learn nothing but ``out_of_scope``. Such an attempt on
+        another grid's row is seen by its author and by admins (who see every rejection), not
+        by that grid's supervisors: the price of telling the author nothing, paid only by
+        mutations no laptop of the author's grids makes.
+        """
+        row = self.get(entity, row_id) if row_id is not None else None
+        anchor: StoredRow | None = row
+        grid_id: str | None = row["grid_id"] if row is not None else None
         values = m.get("values")
-        if not isinstance(values, dict):
-            return None
-        spec = ENTITIES[entity]
-        parent_entity = spec.parent_entity
-        if entity == "attachments":
-            owner = values.get("owner_entity")
-            parent_entity = owner if isinstance(owner, str) and owner in ENTITIES else None
-        parent_id = _maybe_uuid(values.get(spec.parent_field or ""))
-        if parent_entity and parent_id:
-            parent = self.get(parent_entity, parent_id)
+        if row is None and isinstance(values, dict):
+            spec = ENTITIES[entity]
+            parent_entity = spec.parent_entity
+            if entity == "attachments":
+                owner = values.get("owner_entity")
+                parent_entity = owner if isinstance(owner, str) and owner in ENTITIES else None
+            parent_id = _maybe_uuid(values.get(spec.parent_field or ""))
+            parent = self.get(parent_entity, parent_id) if parent_entity and parent_id else None
             if parent is not None:
-                return str(parent["grid_id"])
-        grid_id = values.get("grid_id")
-        if isinstance(grid_id, str) and self._grid_exists(grid_id):
+                anchor, grid_id = parent, parent["grid_id"]
+            else:
+                named = _grid_id_or_none(values.get("grid_id"))
+                grid_id = named if named is not None and self._grid_exists(named) else None
+        if grid_id is None or self.caller.holds(grid_id):
             return grid_id
+        if anchor is not None and self._left_callers_grids(anchor["id"]):
+            return str(grid_id)
         return None
+
+    def _left_callers_grids(self, row_id: str) -> bool:
+        """Whether the row once left a grid the caller holds (a moved household's rows)."""
+        if self.caller.grids is None or not self.caller.grids:
+            return False
+        found = self.conn.execute(
+            select(Leave.grid_id)
+            .where(Leave.row_id == row_id, Leave.grid_id.in_(sorted(self.caller.grids)))
+            .limit(1)
+        ).first()
+        return found is not None
 
     # -- judging -------------------------------------------------------------------------
 
@@ -195,8 +242,13 @@ class Batch:
         if row_id is None:
             raise ValidationError("缺少记录编号", code="invalid_uuid")
         op = m.get("op")
-        if op not in OPS:
+        if not isinstance(op, str) or op not in OPS:
             raise ValidationError("未知的操作", code="invalid_op")
+        existing = self.get(entity.name, row_id)
+        # Scope first, whatever the op: a create of another grid's id must not merge into
+        # the row, answer its values in conflicts, or say "duplicate" when they matched.
+        if existing is not None and not self.caller.holds(existing["grid_id"]):
+            raise ScopeError("该记录不在本人负责的网格内")
         if op == "create":
             values = m.get("values")
             if not isinstance(values, dict):
@@ -204,11 +256,8 @@ class Batch:
             return self._create(entity, row_id, values, m["seq"])
         if entity.create_only:
             raise ValidationError(f"{entity.label}只能新增，不能修改或删除", code="create_only")
-        existing = self.get(entity.name, row_id)
         if existing is None:
             raise ValidationError("记录不存在", code="not_found")
-        if not self.caller.holds(existing["grid_id"]):
-            raise ScopeError("该记录不在本人负责的网格内")
         if op == "delete":
             return self._delete(entity, existing)
         changes = m.get("changes")
@@ -251,6 +300,7 @@ class Batch:
             self._check_writable(entity.fields[name], value, create=True)
         existing = self.get(entity.name, row_id)
         if existing is not None:
+            # In the caller's grids: ``_apply`` judged the scope first.
             return self._create_existing(entity, existing, carried, seq)
         row: StoredRow = {"id": row_id}
         for name, field in entity.fields.items():
@@ -437,9 +487,11 @@ class Batch:
         if "review_status" in changes and row["review_status"] != existing["review_status"]:
             row["reviewed_by"] = self.caller.user_id
             row["reviewed_at"] = self.now_text
-        elif not self.caller.is_reviewer and existing["review_status"] == "returned":
-            # A worker's edit of a returned visit sends it back for review.
-            row["review_status"] = "pending"
+        else:
+            # A non-reviewer's change of a reviewed visit sends it back for review.
+            row["review_status"] = workflow.review_status_after_edit(
+                existing["review_status"], self.caller.role
+            )
 
     def _conflict(
         self,
@@ -478,17 +530,33 @@ class Batch:
         row = dict(existing, deleted=True)
         self._store(entity.name, row, existing)
         if entity.name == "households":
-            residents = ENTITY_TABLES["residents"]
-            ids = self.conn.execute(
-                select(residents.c.id).where(
-                    residents.c.household_id == existing["id"], residents.c.deleted.is_(False)
+            for resident in self._live_residents(existing["id"]):
+                self._store("residents", dict(resident, deleted=True), resident)
+        return "applied", row["version"]
+
+    def _live_residents(self, household_id: str) -> list[StoredRow]:
+        """The household's live residents as this push sees them: the database's, and those
+        this push created (not yet written), minus those it deleted; in id order."""
+        table = ENTITY_TABLES["residents"]
+        ids = set(
+            self.conn.execute(
+                select(table.c.id).where(
+                    table.c.household_id == household_id, table.c.deleted.is_(False)
                 )
             ).scalars()
-            for resident_id in ids:
-                resident = self.get("residents", resident_id)
-                if resident is not None and not resident["deleted"]:
-                    self._store("residents", dict(resident, deleted=True), resident)
-        return "applied", row["version"]
+        )
+        ids.update(
+            row_id
+            for (entity, row_id), row in self.rows.items()
+            if entity == "residents" and row is not None and row["household_id"] == household_id
+        )
+        missing = [i for i in ids if ("residents", i) not in self.rows]
+        if missing:
+            found = fetch_rows(self.conn, "residents", missing)
+            for row_id in missing:
+                self.rows[("residents", row_id)] = found.get(row_id)
+        live = [self.rows[("residents", i)] for i in sorted(ids)]
+        return [r for r in live if r is not None and not r["deleted"]]
 
     # -- writing -------------------------------------------------------------------------
 
@@ -543,6 +611,15 @@ def _printable(text: str | None, limit: int) -> str | None:
     return "".join(c if c.isprintable() else "?" for c in text[:limit])
 
 
+def _grid_id_or_none(value: Any) -> str | None:
+    """A grid id as a create would carry it, normalised; None when it is not a valid one."""
+    try:
+        grid_id = ENTITIES["households"].fields["grid_id"].normalise(value)
+    except ValidationError:
+        return None
+    return grid_id if isinstance(grid_id, str) else None
+
+
 def _normalise_known(entity: Entity, values: dict[str, Any]) -> dict[str, Any]:
     return {
         name: entity.fields[name].normalise(value)
@@ -573,7 +650,7 @@ def _references(m: dict[str, Any]) -> list[Key]:
         parent_entity = spec.parent_entity
         if entity == "attachments":
             owner = values.get("owner_entity")
-            parent_entity = owner if owner in ENTITIES else None
+            parent_entity = owner if isinstance(owner, str) and owner in ENTITIES else None
         parent_id = _maybe_uuid(values.get(spec.parent_field or ""))
         if parent_entity and parent_id:
             out.append((parent_entity, parent_id))
