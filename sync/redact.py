@@ -29,6 +29,7 @@ ID_NUMBER = "[身份证号]"
 PHONE = "[电话]"
 SECRET = "[已隐去]"
 
+
 def _keep_quotes(match: re.Match[str]) -> str:
     value = match.group(0)[len(match.group(1)) :]
     quote = value[0] if value[:1] in ("'", '"') else ""
@@ -42,7 +43,7 @@ _SECRETS: list[tuple[re.Pattern[str], Any]] = [
     # token=…, "token": "…", password: …, in query strings, JSON and reprs.
     (
         re.compile(
-            r"(?i)((?:token|password|passwd|secret)[\"']?\s*[:=]\s*)"
+            r"(?i)((?:token|password|passwd|secret)[\"']?\s*[:=]\s*)(?!\[已隐去\])"
             r"(?:\"[^\"]*\"|'[^']*'|[^\s\"'&,;}\]]+)"
         ),
         _keep_quotes,
@@ -81,8 +82,11 @@ def _redact_value(value: Any) -> Any:
         return value  # kept for %d and %f
     if isinstance(value, str):
         return redact(value)
-    # Anything else (an exception, a dict, a row) is logged by its text: redact that text.
-    return redact(str(value))
+    # Anything else (an exception, a dict, a row) is logged by its text: if that text holds
+    # something to hide, the redacted text takes its place; else the object stays (for %r).
+    text = str(value)
+    hidden = redact(text)
+    return value if hidden == text else hidden
 
 
 _formatter = logging.Formatter()

@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import logging
-import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-LOG_NAME = "gridworker.log"
+# One redaction for the service and the app (ID numbers, phones, tokens, passwords).
+from sync.redact import RedactingFormatter, install_redaction, redact
 
-# 18-character 身份证号 (and 15-digit first-generation ones), Chinese mobile and fixed-line
-# numbers. Over-matching a harmless number costs nothing; leaking one is not acceptable.
-_SENSITIVE = [
-    (re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"), "[身份证号]"),
-    (re.compile(r"(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])"), "[身份证号]"),
-    (
-        re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9A-Za-z])"),
-        "[电话]",
-    ),
-    (re.compile(r"(?<![0-9A-Za-z])0\d{2,3}[ -]?\d{7,8}(?![0-9A-Za-z])"), "[电话]"),
+__all__ = [
+    "LOG_NAME",
+    "RedactingFormatter",
+    "configure_logging",
+    "install_qt_message_handler",
+    "redact",
 ]
 
-
-def redact(text: str) -> str:
-    for pattern, replacement in _SENSITIVE:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-class RedactingFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+LOG_NAME = "gridworker.log"
 
 
 def configure_logging(data_dir: Path, level: int = logging.INFO) -> Path:
@@ -52,6 +39,7 @@ def configure_logging(data_dir: Path, level: int = logging.INFO) -> Path:
             other.setLevel(logging.WARNING)
     root.addHandler(handler)
     root.setLevel(level)
+    install_redaction()  # every record of every logger, and the console too
     return path
 
 
