@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from sync.protocol.values import SHANGHAI
+from sync.protocol.values import SHANGHAI, format_time
 from sync.redact import redact
 
 from .context import Caller
@@ -311,7 +311,7 @@ def list_events(
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
     """The events of a period (local dates, inclusive), oldest first: the latest ``limit``."""
-    query = select(AuditEvent)
+    query = select(AuditEvent.__table__)
     if date_from is not None:
         query = query.where(AuditEvent.at >= _day_start(date_from))
     if date_to is not None:
@@ -322,23 +322,16 @@ def list_events(
         query = query.where(AuditEvent.action == action)
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     with engine.connect() as conn:
-        found = [_event_json(e) for e in conn.execute(query).scalars()]
+        found = [_event_json(e) for e in conn.execute(query).mappings()]
         conn.rollback()
     return found[::-1]
 
 
-def _event_json(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "at": event.at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
-        "actor": event.actor,
-        "action": event.action,
-        "target": event.target,
-        "rows": event.rows,
-        "source": event.source,
-        "device_id": event.device_id,
-        "detail": event.detail,
-    }
+_LISTED = ("id", "actor", "action", "target", "rows", "source", "device_id", "detail")
+
+
+def _event_json(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {"at": format_time(event["at"]), **{k: event[k] for k in _LISTED}}
 
 
 def table_text(events: Iterable[Mapping[str, Any]]) -> str:
