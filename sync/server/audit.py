@@ -330,7 +330,7 @@ def list_events(
 _LISTED = ("id", "actor", "action", "target", "rows", "source", "device_id", "detail")
 
 
-def _event_json(event: Mapping[str, Any]) -> dict[str, Any]:
+def _event_json(event: Any) -> dict[str, Any]:
     return {"at": format_time(event["at"]), **{k: event[k] for k in _LISTED}}
 
 
