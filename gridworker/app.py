@@ -167,6 +167,9 @@ class Launcher:
             ),
             10000,
         )
+        if session.notice:
+            # The local database was damaged and restored from its backup: say what happened.
+            self.tasks.message(session.notice, self.window)
         self.window.sync.start()
         return self.window
 

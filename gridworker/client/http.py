@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import gzip
 import json
 import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.util.retry import Retry
 
 from sync.protocol.wire import API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION
@@ -56,7 +62,36 @@ class ServerError(SyncError):
     code = "server_error"
 
 
+# A busy service answers 503 with Retry-After: waited for (at most this long in all, per
+# request) before the error goes to the sync engine, whose backoff takes over.
+BUSY_RETRIES = 3
+BUSY_WAIT_TOTAL = 30.0
+REJECTIONS_PAGE = 500
+
+
+def retry_after(response: requests.Response, default: float = 1.0) -> float:
+    """Seconds a Retry-After header asks for (delta seconds or an HTTP date)."""
+    value = (response.headers.get("Retry-After") or "").strip()
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return default
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
 class Api:
+    """The service's endpoints. Safe to use from several threads: each thread has its own
+    ``requests.Session`` (a session is not thread-safe), all sharing one connection pool
+    and retry policy (urllib3's pools are)."""
+
     def __init__(
         self,
         base_url: str,
@@ -65,32 +100,61 @@ class Api:
         ca_bundle: str | None = None,
         timeout: tuple[float, float] = (5.0, 120.0),
         retries: int = 3,
+        busy_retries: int = BUSY_RETRIES,
+        busy_wait_total: float = BUSY_WAIT_TOTAL,
     ):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
-        self.session = requests.Session()
-        self.session.verify = ca_bundle or True
+        self.verify: str | bool = ca_bundle or True
+        self.busy_retries = busy_retries
+        self.busy_wait_total = busy_wait_total
+        self.sleep: Callable[[float], None] = time.sleep
         # Every call is safe to repeat (pushes are idempotent by seq), so POSTs retry too.
+        # 503 is retried here (``request``), honouring Retry-After within a bound.
         retry = Retry(
             total=retries,
             connect=retries,
             read=retries,
             status=retries,
             backoff_factor=0.3,
-            status_forcelist=(502, 503, 504),
+            status_forcelist=(502, 504),
             allowed_methods=None,
             raise_on_status=False,
+            respect_retry_after_header=False,
         )
         adapter = HTTPAdapter(max_retries=retry, pool_maxsize=4)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.update(
-            {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Encoding": "gzip"}
+        # Shared by every thread's session: mounting on one mounts on all.
+        self._adapters: OrderedDict[str, BaseAdapter] = OrderedDict(
+            [("https://", adapter), ("http://", adapter)]
         )
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's session."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.verify = self.verify
+            session.adapters = self._adapters
+            session.headers.update(
+                {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept-Encoding": "gzip"}
+            )
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
 
     def close(self) -> None:
-        self.session.close()
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+        for adapter in set(self._adapters.values()):
+            adapter.close()
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -114,23 +178,35 @@ class Api:
                 headers["Content-Encoding"] = "gzip"
         if content_type:
             headers["Content-Type"] = content_type
-        try:
-            response = self.session.request(
-                method,
-                self.base_url + API_PREFIX + path,
-                data=data,
-                headers=headers,
-                timeout=self.timeout,
-            )
-        except requests.exceptions.SSLError:
-            raise SyncError(
-                "服务器证书校验失败，请检查服务器地址或 CA 证书设置", code="tls_error"
-            ) from None
-        except requests.exceptions.RequestException:
-            raise Offline("无法连接服务器，已离线保存，稍后自动重试") from None
-        if response.status_code >= 400:
-            raise self._error(response)
-        return response
+        waited = 0.0
+        attempt = 0
+        while True:
+            try:
+                response = self.session.request(
+                    method,
+                    self.base_url + API_PREFIX + path,
+                    data=data,
+                    headers=headers,
+                    timeout=self.timeout,
+                )
+            except requests.exceptions.SSLError:
+                raise SyncError(
+                    "服务器证书校验失败，请检查服务器地址或 CA 证书设置", code="tls_error"
+                ) from None
+            except requests.exceptions.RequestException:
+                raise Offline("无法连接服务器，已离线保存，稍后自动重试") from None
+            if response.status_code == 503 and attempt < self.busy_retries:
+                wait = retry_after(response)
+                if waited + wait <= self.busy_wait_total:
+                    attempt += 1
+                    waited += wait
+                    log.info("service busy (503): retry %d in %.1f s", attempt, wait)
+                    response.close()
+                    self.sleep(wait)
+                    continue
+            if response.status_code >= 400:
+                raise self._error(response)
+            return response
 
     def _error(self, response: requests.Response) -> SyncError:
         try:
@@ -145,6 +221,8 @@ class Api:
             return AuthRequired(
                 "登录已过期，请重新登录（未同步的记录不会丢失）", code=code, status=status
             )
+        if status == 503:
+            return ServerError("服务器繁忙，稍后自动重试", code=code, status=status)
         if status >= 500:
             return ServerError("服务器暂时出错，稍后自动重试", code=code, status=status)
         return SyncError(message, code=code, status=status, details=details)
@@ -197,5 +275,14 @@ class Api:
     def people(self) -> list[dict[str, Any]]:
         return list(self.request("GET", "/people").json()["users"])
 
-    def rejections(self, after_id: int = 0) -> list[dict[str, Any]]:
-        return list(self.request("GET", f"/rejections?after_id={after_id}").json()["rejections"])
+    def rejections(self, after_id: int = 0, limit: int = REJECTIONS_PAGE) -> list[dict[str, Any]]:
+        """Every rejection after ``after_id``, page by page (``has_more``; a service that does
+        not page answers without it, all at once)."""
+        found: list[dict[str, Any]] = []
+        while True:
+            body = self.request("GET", f"/rejections?after_id={after_id}&limit={limit}").json()
+            page = list(body["rejections"])
+            found += page
+            if not body.get("has_more") or not page:
+                return found
+            after_id = max(int(r["id"]) for r in page)

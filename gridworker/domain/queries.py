@@ -19,7 +19,7 @@ from ..store.schema import (
     RejectionRecord,
     SearchKey,
 )
-from ..store.search import normalise_query
+from ..store.search import clean_text, normalise_query
 
 Row = dict[str, Any]
 
@@ -49,7 +49,9 @@ def _household_filter(
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.append(K.keys.like(f"%{escaped}%", escape="\\"))
     for tag in tags:
-        where.append(K.tags.like(f"% {tag} %"))
+        tag = clean_text(tag).strip()
+        escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(K.tags.like(f"% {escaped} %", escape="\\"))
     if due_only:
         where.append(or_(K.due_on.is_(None), K.due_on <= today(store)))
     if grid_id:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -81,9 +82,33 @@ def pinyin_keys(name: str) -> str:
     return f"{''.join(syllables)}{SEPARATOR}{initials}"
 
 
-def normalise_query(text: str) -> list[str]:
-    """Search terms: width-folded, lower-case, split on spaces."""
-    return [t for t in fold_width(text).lower().split() if t]
+# What a search box may ask for: longer input is cut (a pasted page is no search term, and
+# SQLite refuses LIKE patterns beyond 50,000 bytes and expressions deeper than 1,000).
+MAX_QUERY_CHARS = 100
+MAX_TERMS = 10
+
+
+def clean_text(text: object, limit: int = MAX_QUERY_CHARS) -> str:
+    """Any input as searchable text: at most ``limit`` characters, no lone surrogates (they
+    cannot be encoded for SQLite), control characters (NUL, the keys' separator) as spaces."""
+    if not isinstance(text, str):
+        return ""
+    text = text[: limit * 2]
+    text = "".join(
+        " " if unicodedata.category(ch) == "Cc" else ch
+        for ch in text
+        if not "\ud800" <= ch <= "\udfff"
+    )
+    return fold_width(text)[:limit]
+
+
+def normalise_query(text: object) -> list[str]:
+    """Search terms: width-folded, lower-case, split on spaces; bounded, whatever the input."""
+    terms: list[str] = []
+    for term in clean_text(text).lower().split():
+        if term not in terms:
+            terms.append(term)
+    return terms[:MAX_TERMS]
 
 
 def refresh_search_keys(conn: Connection, household_ids: Iterable[str]) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from gridworker.client.http import SyncError
+from gridworker.store.errors import StorageError
 from sync.protocol.errors import ProtocolError
 
 from .qtcompat import emit
@@ -55,8 +56,12 @@ class _Runnable(QRunnable):
 
 
 def user_message(exc: BaseException) -> str | None:
-    """The Chinese message of an error the user can act on, or None for a defect."""
-    if isinstance(exc, SyncError | ProtocolError):
+    """The Chinese message of an error the user can act on, or None for a defect.
+
+    A full or read-only disk or a damaged database (``StorageError``) says so in its own
+    words; its text never holds SQL or values.
+    """
+    if isinstance(exc, SyncError | ProtocolError | StorageError):
         return exc.message
     return None
 
