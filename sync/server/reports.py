@@ -181,7 +181,7 @@ def _stored_json(text: str | None, max_bytes: int = VALUE_BYTES) -> Any:
     """A stored JSON value as it can be sent: parsed, sendable, bounded; else a short marker."""
     if text is None:
         return None
-    if len(text) > max_bytes:
+    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         return {"unreadable": "too_large"}
     try:
         value = json.loads(text)
@@ -219,4 +219,5 @@ def _short(text: str | None, limit: int = 200) -> str | None:
 
 
 def _size(item: dict[str, Any]) -> int:
-    return len(json.dumps(item, ensure_ascii=False))
+    """Bytes of the item's JSON as it is sent (UTF-8)."""
+    return len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
