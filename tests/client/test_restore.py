@@ -68,7 +68,7 @@ def visit_ids(session: Session, household_id: str) -> list[str]:
     )
 
 
-def test_restore_from_an_older_backup_loses_nothing(world, tmp_path: Path):
+def test_restore_from_an_older_backup_loses_nothing(world: Any, tmp_path: Path) -> None:
     service = world.service
     service.grid(G1, "西门网格")
     service.grid(G2, "东门网格")
