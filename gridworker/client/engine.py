@@ -25,7 +25,7 @@ from ..store.blobs import BlobFiles
 from ..store.local import Store
 from ..store.replica import apply_page, evict_grid, recount
 from ..store.schema import BlobQueue, ConflictRecord, GridState, Outbox, RejectionRecord
-from . import recovery
+from . import audit, recovery
 from .http import Api, DeviceRevoked, Offline, ServerError, SyncError
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class Syncer:
             self.verify(report, progress)
             self._settle_acked(acked_before_pull)
             self.refresh_reports(report)
+            audit.send_queued(self.store, self.api)  # ledger exports and imports done here
         except DeviceRevoked:
             with self.store.write() as conn:
                 self.store.set_meta(conn, "locked", True)

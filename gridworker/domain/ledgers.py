@@ -21,6 +21,7 @@ from sync.ledger.writer import write_ledger
 from sync.protocol.errors import PermissionDenied
 from sync.protocol.workflow import REVIEWER_ROLES
 
+from ..client import audit
 from ..store.local import Store
 from ..store.schema import ENTITY_TABLES
 from . import queries
@@ -46,7 +47,11 @@ def export_ledger(
         rows = source.ledger_rows(conn, ENTITY_TABLES, entity, grid_id, date_from, date_to)
         names = source.names(conn, ENTITY_TABLES, entity, rows, users)
     grid_name = queries.grid_names(store).get(grid_id, grid_id) if grid_id else "全部网格"
-    return write_ledger(Path(path), entity, rows, names, title=grid_name)
+    count = write_ledger(Path(path), entity, rows, names, title=grid_name)
+    suffix = Path(path).suffix.lower().lstrip(".")
+    detail = {"entity": entity, "format": suffix, "from": date_from, "to": date_to}
+    audit.queue_event(store, "ledger_export", grid_id=grid_id, rows=count, detail=detail)
+    return count
 
 
 def existing_data(store: Store, grid_id: str) -> ExistingData:
@@ -90,6 +95,14 @@ def commit_import(
             counts[m["entity"]] = counts.get(m["entity"], 0) + 1
             if progress is not None and done % 200 == 0:
                 progress(done, len(mutations))
+        audit.queue_event(
+            store,
+            "ledger_import",
+            grid_id=plan.grid_id,
+            rows=len(mutations),
+            detail=counts,
+            conn=conn,
+        )
     if progress is not None:
         progress(len(mutations), len(mutations))
     return counts
