@@ -22,6 +22,7 @@ from sync.protocol.values import format_time, uuid_text
 
 from .context import ApiError, Caller
 from .db import write_tx
+from .epoch import current_epoch, read_epoch
 from .models import Device, Grid, LoginFailure, Token, User, UserGrid
 from .settings import Settings
 
@@ -376,4 +377,11 @@ def me(engine: Engine, settings: Settings, caller: Caller) -> dict[str, Any]:
     with engine.connect() as conn:
         user = conn.execute(select(User.__table__).where(User.id == caller.user_id)).one()
         grids = user_grids(conn, user)
-    return {"user": user_json(user), "grids": grids, "server_time": format_time(settings.clock())}
+        epoch = read_epoch(conn)
+    return {
+        "user": user_json(user),
+        "grids": grids,
+        "server_time": format_time(settings.clock()),
+        # Extension (docs/protocol-extensions/epoch.md): a restore gives a new epoch.
+        "epoch": epoch or current_epoch(engine),
+    }

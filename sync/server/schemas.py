@@ -74,6 +74,9 @@ class MeResponse(BaseModel):
     user: UserOut
     grids: list[GridOut]
     server_time: str
+    epoch: str | None = Field(
+        None, description="extension: the database epoch; a restore from a backup changes it"
+    )
 
 
 class FieldChange(BaseModel):
