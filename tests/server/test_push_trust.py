@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from sync.protocol.values import UNSAFE_TEXT_RE
 from sync.protocol.wire import grid_digest, uuid7
@@ -442,7 +442,7 @@ CASE_NAMES = [name for name, _ in _bad_cases({"hh": uuid7(), "visit": uuid7(), "
 
 
 @pytest.mark.parametrize("case", CASE_NAMES)
-def test_a_bad_value_is_rejected_consumed_and_listed(worker, world, case):
+def test_a_bad_value_is_rejected_consumed_and_listed(service, worker, world, case):
     bad = dict(_bad_cases(world))[case]
     good = household(world["grid"], address="海州区幸福路 5号")
     seq = worker.seq
@@ -485,7 +485,65 @@ def test_a_bad_value_is_rejected_consumed_and_listed(worker, world, case):
     (stored,) = [r for r in rejections.json()["rejections"] if r["seq"] == seq + 1]
     unsafe = [t for t in strings(stored) if UNSAFE_TEXT_RE.search(t)]
     assert unsafe == [], unsafe
+    # What the database holds is safe too, whoever reads it next.
+    kept = stored_rejection(service, worker, seq + 1)
+    unsafe = [t for t in strings(kept) if UNSAFE_TEXT_RE.search(t)]
+    assert unsafe == [], unsafe
     assert rows_of(worker, world["grid"])[world["hh"]]["notes"] == "备注"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"device_id": "x", "mutations": [{"seq": 1, "entity": "\xff"}]}',  # not UTF-8
+        b'{"device_id": "x", "mutations": [{"seq": 1, "size": ' + b"9" * 5000 + b"}]}",
+        b'{"device_id": "x", "mutations": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"device_id": "x", "mutations": [{"seq": 1, "size": NaN}]}',
+    ],
+    ids=["not_utf8", "int_of_5000_digits", "nested_100000_deep", "nan"],
+)
+def test_a_body_that_cannot_be_decoded_is_400(worker, grid_a, content):
+    before = worker.pull({})["last_seq"]
+    content = content.replace(b'"x"', json.dumps(worker.device_id).encode())
+    response = worker.request(
+        "POST", "/sync/push", content=content, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "malformed_json"
+    assert worker.pull({})["last_seq"] == before
+    assert worker.push_one(household(grid_a))["status"] == "applied"
+
+
+def test_a_surrogate_encoded_in_utf8_is_judged_per_mutation(service, worker, grid_a):
+    """Python's JSON reader decodes a UTF-8-encoded surrogate (bytes ED A0 80) as a lone
+    surrogate: the mutation holding it is rejected like one sent as an escape."""
+    content = json.dumps(
+        {"device_id": worker.device_id, "mutations": [{"seq": 1, **household(grid_a)}]}
+    ).encode()
+    content = content.replace(b"grid-a", b"grid-a\xed\xa0\x80", 1)
+    response = worker.request(
+        "POST", "/sync/push", content=content, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["error"]["code"] == "invalid_value"
+    worker.seq = 1
+    assert worker.push_one(household(grid_a))["status"] == "applied"
+    kept = stored_rejection(service, worker, 1)
+    assert [t for t in strings(kept) if UNSAFE_TEXT_RE.search(t)] == []
+
+
+def stored_rejection(service: Any, device: Any, seq: int) -> dict[str, Any]:
+    """The rejection's row as the database holds it, its mutation parsed from the stored text."""
+    table = Rejection.__table__
+    columns = [c for c in table.c if c.name != "mutation"]
+    query = select(*columns, cast(table.c.mutation, Text).label("mutation")).where(
+        table.c.device_id == device.device_id, table.c.seq == seq
+    )
+    with service.engine.connect() as conn:
+        row = dict(conn.execute(query).mappings().one())
+    row["mutation"] = json.loads(row["mutation"])
+    row.pop("created_at")
+    return row
 
 
 def strings(value: Any) -> list[str]:
