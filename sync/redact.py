@@ -161,12 +161,15 @@ def _redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     return redact_record(_original_factory(*args, **kwargs))
 
 
-def install_redaction(*logger_names: str) -> None:
-    """Redact every record made in this process from now on, and every line written by the
-    handlers of the root logger, uvicorn's loggers and ``logger_names``. Safe to call again
-    (for handlers added since)."""
+def install_redaction(*logger_names: str, records: bool = True) -> None:
+    """Redact every line written by the handlers of the root logger, uvicorn's loggers and
+    ``logger_names``, and (``records``) every record made in this process from now on, by
+    any logger, whatever handler it reaches. Safe to call again (for handlers added since).
+
+    ``records`` replaces the process's log record factory: right for a program (the service,
+    the app), not for a library call inside someone else's process."""
     global _original_factory
-    if _original_factory is None:
+    if records and _original_factory is None:
         _original_factory = logging.getLogRecordFactory()
         logging.setLogRecordFactory(_redacting_factory)
     loggers = [logging.getLogger()]

@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    install_redaction()
+    install_redaction(records=False)  # serve adds the record factory (a process of its own)
     args = build_parser().parse_args(argv)
     settings = Settings.from_env(args.db)
     engine = make_engine(settings.database_url)
@@ -309,6 +309,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     from sync.redact import log_config
 
     from .app import create_app
+
+    install_redaction()
 
     if workers > 1:
         # Each worker process builds its own app from the environment.
