@@ -10,8 +10,9 @@ store's meta. An answer with another epoch than the one kept starts a recovery:
    sent it again yet (a visit of a household created elsewhere after the backup). While the
    recovery lasts, a mutation refused ``parent_not_found`` or ``not_found`` is not dropped: it
    is sent again as a new mutation (a new seq, same content) at the next sync, and so on until
-   the server takes it or the recovery ends (``MAX_SYNCS`` syncs or ``MAX_AGE``); after that a
-   refusal is shown like any other. So laptops may send again in any order.
+   the server takes it or the recovery ends (``MAX_ROUNDS`` syncs that sent such copies, or
+   ``MAX_AGE``; syncs that fail offline do not count); after that a refusal is shown like any
+   other. So laptops may send again in any order.
 3. Every grid is downloaded again from cursor 0, keeping the outbox (as after a checksum
    mismatch): the restored server hands out again version numbers this laptop has already
    seen, for other content, which neither cursors nor checksums can notice.
@@ -19,8 +20,9 @@ store's meta. An answer with another epoch than the one kept starts a recovery:
 Attachment files are uploaded again (the server answers 200 for those it still has).
 
 The state lives in the meta key ``recovery``: the epoch, when it began (laptop clock: a local
-timer, ordering nothing), syncs done, whether the download is still due, and ``hold_from``: the
-first seq of the copies made during the current sync, which wait for the next one.
+timer, ordering nothing), the syncs that made copies, whether the download is still due, and
+``hold_from``: the first seq of the copies made during the current sync, which wait for the
+next one.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ STATE_KEY = "recovery"
 RETRY_CODES = frozenset({"parent_not_found", "not_found"})
 # Status of a refused mutation that was sent again as a new one (neither pending nor refused).
 RESENT = "resent"
-MAX_SYNCS = 48
+MAX_ROUNDS = 48
 MAX_AGE = dt.timedelta(days=3)
 
 
@@ -68,7 +70,7 @@ def observe(store: Store, conn: Connection, answer: dict[str, Any]) -> bool:
         {
             "epoch": epoch,
             "started_at": format_time(store.clock()),
-            "syncs": 0,
+            "rounds": 0,
             "download": True,
             "hold_from": None,
         },
@@ -94,14 +96,14 @@ def begin_sync(store: Store) -> None:
         if state is None:
             return
         age = store.clock() - parse_time(state["started_at"])
-        if state["syncs"] >= MAX_SYNCS or age > MAX_AGE or age < -MAX_AGE:
+        if state["rounds"] >= MAX_ROUNDS or age > MAX_AGE or age < -MAX_AGE:
             done = conn.execute(select(func.count()).where(Outbox.status == RESENT)).scalar_one()
             log.info("recovery after a restore ended (%s mutations were sent again)", done)
             store.set_meta(conn, STATE_KEY, None)
             return
-        state["syncs"] += 1
-        state["hold_from"] = None
-        store.set_meta(conn, STATE_KEY, state)
+        if state["hold_from"] is not None:
+            state["hold_from"] = None
+            store.set_meta(conn, STATE_KEY, state)
 
 
 def sendable(store: Store, conn: Connection) -> ColumnElement[bool]:
@@ -136,8 +138,9 @@ def resend_refused(store: Store, conn: Connection, results: list[dict[str, Any]]
     if not originals:
         return []
     seq = int(store.get_meta("next_seq", 1, conn))
-    if state.get("hold_from") is None:
+    if state.get("hold_from") is None:  # the first copies of this sync
         state["hold_from"] = seq
+        state["rounds"] += 1
         store.set_meta(conn, STATE_KEY, state)
     # The same numbering as Store._append; the copy keeps the original's (laptop) time.
     conn.execute(

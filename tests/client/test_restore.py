@@ -195,3 +195,44 @@ def test_restore_from_an_older_backup_loses_nothing(world: Any, tmp_path: Path) 
             assert kept == counted
     # Each laptop keeps the epoch it last saw: the restored database's.
     assert all(x.store.get_meta(recovery.EPOCH_KEY) == outcome.epoch for x in everyone)
+
+
+def test_a_parent_never_sent_again_ends_as_a_refusal_after_the_bound(
+    world: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Laptop A, which created the household after the backup, is lost: B's visit of it is
+    sent again at a bounded number of syncs, then shown refused as before the recovery."""
+    monkeypatch.setattr(recovery, "MAX_ROUNDS", 2)
+    service = world.service
+    service.grid(G1)
+    a = world.client("wang", grids=[G1])
+    b = world.client("li", grids=[G1])
+    kept = ops.create_household(a.store, G1, "朐阳路 1号")
+    sync(a)
+    sync(b)
+    file = tmp_path / "gridsync.backup"
+    backups.backup(service.settings, service.engine, file)
+    lost = ops.create_household(a.store, G1, "朐阳路 2号")
+    sync(a)
+    sync(b)
+    visit = ops.log_visit(b.store, lost["id"], "met", notes="失联住户")
+    other = ops.log_visit(b.store, kept["id"], "met", notes="照常")
+    sync(b)
+    backups.restore(service.settings, service.engine, file)
+
+    def statuses() -> list[str]:
+        return [m.status for m in outbox_rows(b) if m.row_id == visit["id"]]
+
+    sync(b)  # refused parent_not_found, kept and sent again next time
+    assert statuses() == [recovery.RESENT, "pending"]
+    assert ("visits", visit["id"]) in client_rows(b)  # still shown on B
+    for _ in range(4):
+        sync(b)
+    # Sent again at MAX_ROUNDS syncs, then refused for good (no endless re-sending).
+    assert statuses() == [recovery.RESENT, recovery.RESENT, "rejected"]
+    assert recovery.active(b.store) is False
+    assert b.store.pending_count() == 0
+    rows = client_rows(b)
+    assert ("visits", visit["id"]) not in rows and ("visits", other["id"]) in rows
+    assert other["id"] in server_ids(world, "visits")
+    assert visit["id"] not in server_ids(world, "visits")
