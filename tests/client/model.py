@@ -372,6 +372,21 @@ def server_recount(conn: Connection, grid_id: str) -> tuple[int, str]:
     return grid_digest(rows)
 
 
+def server_orphans(conn: Connection) -> list[str]:
+    """Live residents of deleted households on the server: there must be none, since deleting
+    a household tombstones its residents, those created earlier in the same push included
+    (PROTOCOL.md, "Push"), and a resident cannot be created under a deleted household."""
+    residents = server_models.ENTITY_TABLES["residents"]
+    households = server_models.ENTITY_TABLES["households"]
+    query = (
+        select(residents.c.id)
+        .join(households, households.c.id == residents.c.household_id)
+        .where(residents.c.deleted.is_(False), households.c.deleted.is_(True))
+        .order_by(residents.c.id)
+    )
+    return list(conn.execute(query).scalars())
+
+
 def diff_rows(
     mine: dict[str, dict[str, Any]],
     theirs: dict[str, dict[str, Any]],

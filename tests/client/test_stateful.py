@@ -524,6 +524,133 @@ class GridMachine(RuleBasedStateMachine):
 
         self.act(laptop, delete_record, laptop.store, row["id"])
 
+    # -- several mutations of one row family in one push -------------------------------------
+    # Each rule queues its edits on one laptop and pushes them in a single request, whatever
+    # the laptop's batch size: a push must see its own earlier mutations, as if each had been
+    # pushed alone (PROTOCOL.md 1.1). ``check`` then finds, besides the usual invariants, any
+    # live resident of a deleted household on the server.
+
+    def push_together(self, laptop: Laptop) -> None:
+        """Sync with every outstanding mutation in one push."""
+        syncer = laptop.session.syncer
+        kept = syncer.push_batch
+        syncer.push_batch = 1000
+        try:
+            self.sync(laptop)
+        finally:
+            syncer.push_batch = kept
+        STATS["pushed together"] += 1
+
+    @rule(
+        client=clients,
+        data=st.data(),
+        people=st.lists(st.tuples(m.names, st.none() | m.id_numbers), min_size=1, max_size=3),
+        new_household=st.booleans(),
+        visited=st.booleans(),
+    )
+    def add_residents_then_delete_household(
+        self, client: str, data: Any, people: list[Any], new_household: bool, visited: bool
+    ) -> None:
+        """Residents (and a visit) added to a household, then the household deleted."""
+        laptop = self.laptops[client]
+        if new_household:
+            grids = laptop.grids()
+            if not grids:
+                return
+            grid_id = grids[self.choose(data, len(grids), "grid #") or 0]
+            household = self.act(
+                laptop, ops.create_household, laptop.store, grid_id, "朐阳小区 9号楼 1单元 101室"
+            )
+        else:
+            household = self.pick(data, laptop, "households")
+        if household is None:
+            return
+        for name, id_number in people:
+            self.act(
+                laptop, ops.add_resident, laptop.store, household["id"], name, id_number=id_number
+            )
+        if visited:
+            self.act(laptop, ops.log_visit, laptop.store, household["id"], "met")
+        self.act(laptop, ops.delete_household, laptop.store, household["id"])
+        self.push_together(laptop)
+
+    @rule(
+        client=clients,
+        data=st.data(),
+        household_changes=m.household_changes,
+        resident_changes=m.resident_changes,
+        visit_changes=m.visit_changes,
+        name=m.names,
+    )
+    def create_then_edit(
+        self,
+        client: str,
+        data: Any,
+        household_changes: dict[str, Any],
+        resident_changes: dict[str, Any],
+        visit_changes: dict[str, Any],
+        name: str,
+    ) -> None:
+        """A household, a resident and a visit created and then edited, in one push."""
+        laptop = self.laptops[client]
+        grids = laptop.grids()
+        if not grids:
+            return
+        grid_id = grids[self.choose(data, len(grids), "grid #") or 0]
+        household = self.act(
+            laptop, ops.create_household, laptop.store, grid_id, "幸福里 3号楼 2单元 201室"
+        )
+        if household is None:
+            return
+        person = self.act(laptop, ops.add_resident, laptop.store, household["id"], name)
+        visit = self.act(laptop, ops.log_visit, laptop.store, household["id"], "met")
+        self.act(laptop, ops.update_household, laptop.store, household["id"], **household_changes)
+        if person is not None:
+            self.act(laptop, ops.update_resident, laptop.store, person["id"], **resident_changes)
+        if visit is not None:
+            self.act(laptop, ops.edit_visit, laptop.store, visit["id"], **visit_changes)
+        self.push_together(laptop)
+
+    @rule(client=clients, data=st.data(), then_edit=st.booleans())
+    def delete_then_recreate_household(self, client: str, data: Any, then_edit: bool) -> None:
+        """A household deleted and entered again (a new id: ids are never reused), in one push;
+        the new one possibly edited at once."""
+        laptop = self.laptops[client]
+        old = self.pick(data, laptop, "households")
+        if old is None:
+            return
+        self.act(laptop, ops.delete_household, laptop.store, old["id"])
+        fields = {k: old[k] for k in ("head_name", "phone", "tags", "kind")}
+        new = self.act(
+            laptop, ops.create_household, laptop.store, old["grid_id"], old["address"], **fields
+        )
+        if new is not None and then_edit:
+            self.act(laptop, ops.update_household, laptop.store, new["id"], notes="重新登记")
+        self.push_together(laptop)
+
+    @rule(
+        client=clients,
+        data=st.data(),
+        steps=st.lists(st.tuples(m.statuses, st.none() | m.comments), min_size=1, max_size=3),
+    )
+    def issue_steps_in_one_push(self, client: str, data: Any, steps: list[Any]) -> None:
+        """Several status changes of one issue (a new one, or one the laptop has) in one push:
+        each judged from the status the one before it left."""
+        laptop = self.laptops[client]
+        row = self.pick(data, laptop, "issues")
+        if row is None:
+            grids = laptop.grids()
+            if not grids:
+                return
+            row = self.act(
+                laptop, ops.raise_issue, laptop.store, "楼道灯不亮", "facilities", grid_id=grids[0]
+            )
+        if row is None:
+            return
+        for status, comment in steps:
+            self.act(laptop, ops.add_issue_update, laptop.store, row["id"], status, comment)
+        self.push_together(laptop)
+
     # -- visits ----------------------------------------------------------------------------
 
     @rule(
@@ -1032,6 +1159,9 @@ class GridMachine(RuleBasedStateMachine):
                     problems.append(
                         f"server grid {grid_id}: kept checksum {tuple(kept)} but rows give {actual}"
                     )
+            orphans = m.server_orphans(server)
+            if orphans:
+                problems.append(f"server: live residents of deleted households {orphans}")
             problems += self.check_concurrent(server)
         for laptop in self.laptops.values():
             problems += self.check_search_keys(laptop)
