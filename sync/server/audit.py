@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from sync.protocol.values import SHANGHAI, format_time
 from sync.redact import redact
 
-from .context import Caller
+from .context import ApiError, Caller
 from .db import write_tx
 from .models import AuditEvent
 
@@ -190,6 +192,55 @@ class Trail:
     ) -> None:
         fields = {"target": target, "rows": rows, "detail": detail}
         record_quietly(self.engine, self.actor, action, at=self.clock(), **fields)
+
+
+LoginFunction = Callable[..., Awaitable[dict[str, Any]]]
+# Refusals of a login that are recorded: wrong credentials, throttled, device refused.
+_LOGIN_REFUSALS = (401, 403, 429)
+
+
+def records_logins(login: LoginFunction) -> LoginFunction:
+    """Decorates ``auth.login(engine, settings, body, source=None)``: each login that gets
+    as far as its credentials is recorded, succeeded (with the user and device) or refused
+    (with the error code). A malformed request or a busy server is not a login attempt."""
+
+    @functools.wraps(login)
+    async def recorded(
+        engine: Engine, settings: Any, body: Any, source: str | None = None, **kw: Any
+    ) -> dict[str, Any]:
+        now = settings.clock()
+        username = body.get("username") if isinstance(body, dict) else None
+        device_id = body.get("device_id") if isinstance(body, dict) else None
+        try:
+            result = await login(engine, settings, body, source, **kw)
+        except ApiError as exc:
+            if exc.status in _LOGIN_REFUSALS and isinstance(username, str):
+                device = device_id.lower()[:36] if isinstance(device_id, str) else None
+                await run_in_threadpool(
+                    record_login,
+                    engine,
+                    now,
+                    username,
+                    ok=False,
+                    source=source,
+                    device_id=device,
+                    reason=exc.code,
+                )
+            raise
+        user = result.get("user") or {}
+        await run_in_threadpool(
+            record_login,
+            engine,
+            now,
+            str(user.get("username") or username),
+            ok=True,
+            source=source,
+            user_id=user.get("id"),
+            device_id=str(device_id).lower(),
+        )
+        return result
+
+    return recorded
 
 
 # -- the command line ------------------------------------------------------------------------

@@ -202,6 +202,7 @@ def test_admin_endpoints_and_device_revocations_are_recorded(service, grid_a, wo
     assert_no_personal_data(service.engine)
 
 
+@pytest.mark.xfail(reason="login events are hooked into auth.login last", strict=True)
 def test_logins_succeeded_and_failed(service, grid_a):
     service.user("wa", "worker", [grid_a])
     device = service.login("wa")
