@@ -25,6 +25,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,11 +207,17 @@ def _pg_target(engine: Engine) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def _run_pg(args: list[str], env: dict[str, str], what: str) -> None:
-    try:
-        done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise BackupError(f"{what}无法运行：{exc.strerror}") from None
+def _run_pg(args: list[str], env: dict[str, str], what: str, attempts: int = 1) -> None:
+    for attempt in range(attempts):
+        try:
+            done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+        except OSError as exc:
+            raise BackupError(f"{what}无法运行：{exc.strerror}") from None
+        # A restore in one transaction that met a serving request's locks in the other order
+        # was rolled back whole: run it again.
+        if done.returncode == 0 or "deadlock detected" not in (done.stderr or ""):
+            break
+        time.sleep(0.2 * (attempt + 1))
     if done.returncode != 0:
         # The tools' own messages name objects and the server, never the password.
         detail = (done.stderr or "").strip().splitlines()[-3:]
@@ -243,6 +250,7 @@ def _pg_restore(engine: Engine, file: Path) -> None:
         ],
         env,
         "pg_restore",
+        attempts=3,
     )
 
 
