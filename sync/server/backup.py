@@ -121,6 +121,7 @@ def _sqlite_copy(source: sqlite3.Connection, target_path: Path) -> None:
 def _sqlite_backup(db_path: Path, file: Path) -> None:
     if not db_path.is_file():
         raise BackupError(f"数据库文件不存在：{db_path}")
+    _not_the_database(file, db_path)
     tmp = _temp_beside(file)
     try:
         source = sqlite3.connect(db_path, timeout=30)
@@ -142,6 +143,7 @@ def _sqlite_backup(db_path: Path, file: Path) -> None:
 def _sqlite_restore(file: Path, db_path: Path) -> str:
     """Prepare a copy of the backup (migrated, new epoch), then copy it over the live database
     in one step through the backup API: readers see the old or the new database, never a mix."""
+    _not_the_database(file, db_path)
     _check_sqlite_file(file)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_beside(db_path)
@@ -165,6 +167,11 @@ def _sqlite_restore(file: Path, db_path: Path) -> str:
     finally:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
+
+
+def _not_the_database(file: Path, db_path: Path) -> None:
+    if file.resolve() == db_path.resolve():
+        raise BackupError("备份文件不能是数据库文件本身")
 
 
 def _check_sqlite_file(file: Path) -> None:

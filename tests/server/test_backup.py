@@ -68,6 +68,11 @@ def test_a_file_that_is_no_backup_is_refused(engine: Any, tmp_path: Path, capsys
     assert cli.main(["--db", _url(engine), "restore", str(tmp_path / "missing")]) == 1
     err = capsys.readouterr().err
     assert "备份文件不存在" in err and ("不是" in err or "pg_restore失败" in err)
+    if engine.dialect.name == "sqlite":
+        itself = str(engine.url.database)
+        assert cli.main(["--db", _url(engine), "backup", itself]) == 1
+        assert cli.main(["--db", _url(engine), "restore", itself]) == 1
+        assert "数据库文件本身" in capsys.readouterr().err
 
 
 def test_missing_postgresql_tools_are_named_and_the_password_never_shown(
