@@ -75,6 +75,24 @@ class AuditList(BaseModel):
     events: list[AuditEventOut]
 
 
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema with its ``$defs`` put in place (small, not recursive): the body is
+    parsed by the route itself, so the OpenAPI document gets the schema this way."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return dict(resolve(schema))
+
+
 def source_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -95,7 +113,7 @@ AdminTrail = Annotated[audit.Trail, Depends(admin_trail)]
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": AuditReport.model_json_schema()}},
+            "content": {"application/json": {"schema": _inline(AuditReport.model_json_schema())}},
         }
     },
 )
