@@ -24,6 +24,7 @@ from sync.redact import (
     PHONE,
     SECRET,
     RedactingFormatter,
+    log_config,
     protect,
     redact,
     uninstall_record_factory,
@@ -184,26 +185,33 @@ SERVE = textwrap.dedent(
         return outside_every_handler
 
 
-    service_app.create_app = create_app
-    sys.exit(main(sys.argv[5:]))
+    if __name__ == "__main__":
+        service_app.create_app = create_app
+        sys.exit(main(sys.argv[5:]))
     """
 )
 
 
 @contextlib.contextmanager
-def serve(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], Path, Path]]:
+def serve(
+    tmp_path: Path, *extra: str, inject: bool = True
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path, Path]]:
+    """``gridsync serve`` in a process of its own; ``inject``: through the script above."""
     script = tmp_path / "serve_injected.py"
     script.write_text(SERVE, encoding="utf-8")
+    program = (
+        [str(script), RESIDENT, MOBILE, LANDLINE, TOKEN] if inject else ["-m", "sync.server.cli"]
+    )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "GRIDSYNC_BLOB_DIR": str(tmp_path / "blobs")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     db = f"sqlite:///{tmp_path / 'gridsync.db'}"
-    args = [RESIDENT, MOBILE, LANDLINE, TOKEN, "--db", db, "serve", "--port", str(port)]
+    args = [*program, "--db", db, "serve", "--port", str(port), *extra]
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, str(script), *args], cwd=REPO, env=env, stdout=stdout, stderr=stderr
+            [sys.executable, *args], cwd=REPO, env=env, stdout=stdout, stderr=stderr
         )
         try:
             deadline = time.monotonic() + 60
@@ -258,3 +266,42 @@ def test_gridsync_serve_writes_no_personal_data_or_tokens(tmp_path):
     assert "ValueError: resident" in stderr
     assert f"/api/v1/inject/{ID_NUMBER}?phone={PHONE}&access_token={SECRET}" in stdout
     assert f"/boom?token={SECRET}&id={ID_NUMBER}" in stdout
+
+
+def test_worker_processes_log_through_the_same_redaction(tmp_path):
+    # --workers: each process configures its logging from log_config (no injected routes
+    # there, they build the app afresh): the access log of a request full of data.
+    with serve(tmp_path, "--workers", "2", inject=False) as (url, _proc, out, err):
+        for _ in range(4):
+            response = requests.get(
+                f"{url}/api/v1/households/{RESIDENT}?phone={MOBILE}&token={TOKEN}",
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=10,
+            )
+            assert response.status_code == 426
+    everything = out.read_text(errors="replace") + err.read_text(errors="replace")
+    assert not [s for s in SECRETS if s in everything], everything[-3000:]
+    assert everything.count(f"/api/v1/households/{ID_NUMBER}?phone={PHONE}&token={SECRET}") == 4
+
+
+def test_the_service_log_config_redacts_every_handler_and_formatter():
+    config = log_config()
+    assert {"uvicorn", "uvicorn.error", "uvicorn.access"} <= set(config["loggers"])
+    assert config["root"]["handlers"] == ["service"]
+    for handler in config["handlers"].values():
+        assert handler["filters"] == ["redact"]
+    for formatter in config["formatters"].values():
+        assert formatter["()"] == "sync.redact.RedactingFormatter"
+    built = RedactingFormatter(
+        fmt=config["formatters"]["access"]["fmt"], inner=config["formatters"]["access"]["inner"]
+    )
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", f"/x/{RESIDENT}?token={TOKEN}", "1.1", 200),
+        None,
+    )
+    assert f"/x/{ID_NUMBER}?token={SECRET}" in built.format(record)
