@@ -144,12 +144,20 @@ class Syncer:
 
     def push(self, report: SyncReport) -> None:
         device_id = self.store.get_meta("device_id")
+        # What was saved up to now: edits made while this push runs go with the next sync,
+        # or a user saving faster than a round trip would keep the sync pushing for ever.
+        with self.store.read() as conn:
+            until = conn.execute(select(func.coalesce(func.max(Outbox.seq), 0))).scalar_one()
         while True:
             with self.store.read() as conn:
                 batch = list(
                     conn.execute(
                         select(Outbox.__table__)
-                        .where(Outbox.status == "pending", recovery.sendable(self.store, conn))
+                        .where(
+                            Outbox.status == "pending",
+                            Outbox.seq <= until,
+                            recovery.sendable(self.store, conn),
+                        )
                         .order_by(Outbox.seq)
                         .limit(self.push_batch)
                     )

@@ -87,7 +87,9 @@ def classify(exc: BaseException) -> type[StorageError] | None:
             return DiskFull
         if original.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             return ReadOnlyStorage
-        return StorageError
+        if original.errno == errno.EIO:
+            return StorageError
+        return None
     if not isinstance(original, sqlite3.Error):
         return None
     if isinstance(original, sqlite3.IntegrityError | sqlite3.ProgrammingError):
