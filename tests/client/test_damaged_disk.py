@@ -12,34 +12,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, select
 
 from gridworker.domain import operations as ops
 from gridworker.domain import queries
 from gridworker.session import Session, open_profile
 from gridworker.store.errors import DamagedStorage, DiskFull, ReadOnlyStorage, StorageError
-from gridworker.store.schema import GridState, Outbox
+from gridworker.store.schema import Outbox
+from tests.client.profiles import local_profile
 
 NAME = "欧阳秀英"
 ID_NUMBER = "320705195001010014"
 PHONE = "13912345678"
 NOTE = f"{NAME}腿脚不便，电话{PHONE}，需要每周上门"
 PRIVATE = (NAME, ID_NUMBER, PHONE, "腿脚不便")
-
-
-def _local_profile(profile: Path) -> Session:
-    """A profile as a login leaves it (user, one grid), without a server."""
-    session = open_profile(profile)
-    store = session.store
-    with store.write() as conn:
-        store.set_user(conn, {"id": "u-1", "username": "wa", "role": "worker"})
-        store.set_meta(conn, "device_id", "device-1")
-        conn.execute(
-            insert(GridState).values(
-                grid_id="g1", name="一网格", cursor=0, row_count=0, digest="0" * 16
-            )
-        )
-    return session
 
 
 def _private_edits(session: Session) -> dict[str, str]:
@@ -68,7 +54,7 @@ def _chained(exc: BaseException) -> str:
 
 def test_a_full_disk_is_named_in_chinese_without_data_and_keeps_what_was_saved(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
-    session = _local_profile(tmp_path / "p")
+    session = local_profile(tmp_path / "p")
     store = session.store
     ids = _private_edits(session)
     with store.read() as conn:
@@ -117,7 +103,7 @@ def _read_only(folder: Path) -> Iterator[None]:
 def test_a_read_only_data_folder_is_named_in_chinese(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     profile = tmp_path / "p"
-    session = _local_profile(profile)
+    session = local_profile(profile)
     _private_edits(session)
     session.close()
     before = (profile / "gridworker.db").read_bytes()
@@ -153,7 +139,7 @@ def test_a_truncated_database_is_restored_from_its_backup_with_the_unsent_edits(
 ):
     caplog.set_level(logging.DEBUG)
     profile = tmp_path / "p"
-    session = _local_profile(profile)
+    session = local_profile(profile)
     for i in range(40):
         ops.create_household(session.store, "g1", f"新浦小区 {i}号楼")
     session.store.keep_backup()  # what a successful sync does
@@ -186,7 +172,7 @@ def test_a_truncated_database_is_restored_from_its_backup_with_the_unsent_edits(
 def test_corrupted_bytes_in_the_middle_are_named_then_restored(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     profile = tmp_path / "p"
-    session = _local_profile(profile)
+    session = local_profile(profile)
     for i in range(300):
         hh = ops.create_household(session.store, "g1", f"海连路 {i}号", head_name=f"王{i}")
         ops.log_visit(session.store, hh["id"], "met", notes="情况正常" * 50)
@@ -223,7 +209,7 @@ def test_corrupted_bytes_in_the_middle_are_named_then_restored(tmp_path, caplog)
 
 def test_with_nothing_to_restore_the_damaged_file_is_kept_and_opening_says_so(tmp_path):
     profile = tmp_path / "p"
-    session = _local_profile(profile)
+    session = local_profile(profile)
     _private_edits(session)
     session.close()
     (profile / "outbox-backup.jsonl").unlink()
