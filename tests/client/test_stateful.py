@@ -525,10 +525,47 @@ class GridMachine(RuleBasedStateMachine):
         self.act(laptop, delete_record, laptop.store, row["id"])
 
     # -- several mutations of one row family in one push -------------------------------------
-    # Each rule queues its edits on one laptop and pushes them in a single request, whatever
-    # the laptop's batch size: a push must see its own earlier mutations, as if each had been
-    # pushed alone (PROTOCOL.md 1.1). ``check`` then finds, besides the usual invariants, any
-    # live resident of a deleted household on the server.
+    # Each scenario queues its edits on one laptop and pushes them in a single request,
+    # whatever the laptop's batch size: a push must see its own earlier mutations, as if each
+    # had been pushed alone (PROTOCOL.md 1.1). ``check`` then finds, besides the usual
+    # invariants, any live resident of a deleted household on the server. One rule draws the
+    # scenario, so that together they take one rule's share of the steps (each ends in a sync).
+
+    @rule(
+        client=clients,
+        data=st.data(),
+        scenario=st.sampled_from(
+            ["residents_then_delete", "create_then_edit", "delete_then_recreate", "issue_steps"]
+        ),
+    )
+    def several_edits_in_one_push(self, client: str, data: Any, scenario: str) -> None:
+        if scenario == "residents_then_delete":
+            people = st.lists(st.tuples(m.names, st.none() | m.id_numbers), min_size=1, max_size=3)
+            self.add_residents_then_delete_household(
+                client,
+                data,
+                data.draw(people, label="people"),
+                data.draw(st.booleans(), label="new household"),
+                data.draw(st.booleans(), label="visited"),
+            )
+        elif scenario == "create_then_edit":
+            self.create_then_edit(
+                client,
+                data,
+                data.draw(m.household_changes, label="household changes"),
+                data.draw(m.resident_changes, label="resident changes"),
+                data.draw(m.visit_changes, label="visit changes"),
+                data.draw(m.names, label="name"),
+            )
+        elif scenario == "delete_then_recreate":
+            self.delete_then_recreate_household(
+                client, data, data.draw(st.booleans(), label="then edit")
+            )
+        else:
+            steps = st.tuples(m.statuses, st.none() | m.comments)
+            self.issue_steps_in_one_push(
+                client, data, data.draw(st.lists(steps, min_size=1, max_size=3), label="steps")
+            )
 
     def push_together(self, laptop: Laptop) -> None:
         """Sync with every outstanding mutation in one push."""
@@ -541,13 +578,6 @@ class GridMachine(RuleBasedStateMachine):
             syncer.push_batch = kept
         STATS["pushed together"] += 1
 
-    @rule(
-        client=clients,
-        data=st.data(),
-        people=st.lists(st.tuples(m.names, st.none() | m.id_numbers), min_size=1, max_size=3),
-        new_household=st.booleans(),
-        visited=st.booleans(),
-    )
     def add_residents_then_delete_household(
         self, client: str, data: Any, people: list[Any], new_household: bool, visited: bool
     ) -> None:
@@ -574,14 +604,6 @@ class GridMachine(RuleBasedStateMachine):
         self.act(laptop, ops.delete_household, laptop.store, household["id"])
         self.push_together(laptop)
 
-    @rule(
-        client=clients,
-        data=st.data(),
-        household_changes=m.household_changes,
-        resident_changes=m.resident_changes,
-        visit_changes=m.visit_changes,
-        name=m.names,
-    )
     def create_then_edit(
         self,
         client: str,
@@ -611,7 +633,6 @@ class GridMachine(RuleBasedStateMachine):
             self.act(laptop, ops.edit_visit, laptop.store, visit["id"], **visit_changes)
         self.push_together(laptop)
 
-    @rule(client=clients, data=st.data(), then_edit=st.booleans())
     def delete_then_recreate_household(self, client: str, data: Any, then_edit: bool) -> None:
         """A household deleted and entered again (a new id: ids are never reused), in one push;
         the new one possibly edited at once."""
@@ -628,11 +649,6 @@ class GridMachine(RuleBasedStateMachine):
             self.act(laptop, ops.update_household, laptop.store, new["id"], notes="重新登记")
         self.push_together(laptop)
 
-    @rule(
-        client=clients,
-        data=st.data(),
-        steps=st.lists(st.tuples(m.statuses, st.none() | m.comments), min_size=1, max_size=3),
-    )
     def issue_steps_in_one_push(self, client: str, data: Any, steps: list[Any]) -> None:
         """Several status changes of one issue (a new one, or one the laptop has) in one push:
         each judged from the status the one before it left."""
