@@ -176,8 +176,8 @@ class ErrorBoundary:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
-            error = ApiError(400, "invalid_request", "请求地址含有无效字符")
-            await error_response(error)(scope, receive, send)
+            refused = ApiError(400, "invalid_request", "请求地址含有无效字符")
+            await error_response(refused)(scope, receive, send)
             return
         started = False
 

@@ -9,8 +9,9 @@ import math
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,6 +26,11 @@ from .db import write_tx
 from .epoch import current_epoch, read_epoch
 from .models import Device, Grid, LoginFailure, Token, User, UserGrid
 from .settings import Settings
+
+T = TypeVar("T")
+
+# A login's database steps running in worker threads at once (see _in_login_thread).
+LOGIN_THREADS = 4
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so both cases cost the same time.
@@ -142,35 +148,42 @@ def _locked_out(
     return max(1, math.ceil((unlock - now).total_seconds()))
 
 
+def _refuse_if_locked(
+    conn: Connection, settings: Settings, username: str, source: str | None, now: dt.datetime
+) -> None:
+    retry = _locked_out(
+        conn, settings, LoginFailure.username, username, settings.login_max_failures, now
+    )
+    if retry is None and source:
+        retry = _locked_out(
+            conn, settings, LoginFailure.source, source, settings.login_max_failures_per_source, now
+        )
+    if retry is not None:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            "登录失败次数过多，请稍后再试",
+            {"retry_after": retry},
+            {"Retry-After": str(retry)},
+        )
+
+
 def reserve_attempt(
     engine: Engine, settings: Settings, username: str, source: str | None, now: dt.datetime
 ) -> Attempt:
     """Count and record this attempt atomically; 429 when the username or address is locked."""
+    # A locked username or address (a flood's usual case) is refused by a plain read, without
+    # taking the write lock that pushes need.
+    with engine.connect() as conn:
+        _refuse_if_locked(conn, settings, username, source, now)
+        conn.rollback()
     with write_tx(engine) as conn:
         if conn.dialect.name == "postgresql":
             # In one order (username, then address): no two logins wait on each other crosswise.
             for key in ("u:" + username, *(("s:" + source,) if source else ())):
                 conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
-        retry = _locked_out(
-            conn, settings, LoginFailure.username, username, settings.login_max_failures, now
-        )
-        if retry is None and source:
-            retry = _locked_out(
-                conn,
-                settings,
-                LoginFailure.source,
-                source,
-                settings.login_max_failures_per_source,
-                now,
-            )
-        if retry is not None:
-            raise ApiError(
-                429,
-                "too_many_attempts",
-                "登录失败次数过多，请稍后再试",
-                {"retry_after": retry},
-                {"Retry-After": str(retry)},
-            )
+        # Again under the lock: what decides.
+        _refuse_if_locked(conn, settings, username, source, now)
         failure_id = conn.execute(
             insert(LoginFailure)
             .values(username=username, source=source, failed_at=now)
@@ -200,14 +213,14 @@ class HashSlots:
     a flood of logins must not take every core (or every thread) from syncing."""
 
     _lock = threading.Lock()
-    _semaphores: ClassVar[dict[int, threading.BoundedSemaphore]] = {}
+    _semaphores: ClassVar[dict[tuple[str, int], threading.BoundedSemaphore]] = {}
 
     @classmethod
-    def semaphore(cls, size: int) -> threading.BoundedSemaphore:
+    def semaphore(cls, size: int, kind: str = "hash") -> threading.BoundedSemaphore:
         with cls._lock:
-            sem = cls._semaphores.get(size)
+            sem = cls._semaphores.get((kind, size))
             if sem is None:
-                sem = cls._semaphores[size] = threading.BoundedSemaphore(max(1, size))
+                sem = cls._semaphores[kind, size] = threading.BoundedSemaphore(max(1, size))
             return sem
 
 
@@ -222,12 +235,9 @@ def busy(settings: Settings) -> ApiError:
     )
 
 
-async def check_password(settings: Settings, attempt: Attempt, password: str) -> bool:
-    """Verify off the event loop, at most ``login_hash_concurrency`` at once in this process.
-
-    The wait for a permit polls on the event loop, so waiting logins hold no worker thread
-    (threads run pushes and pulls); after ``login_busy_timeout`` it gives up with 503 busy."""
-    sem = HashSlots.semaphore(settings.login_hash_concurrency)
+async def _permit(sem: threading.BoundedSemaphore, settings: Settings) -> None:
+    """Take a permit, waiting on the event loop (holding no worker thread: threads run pushes
+    and pulls); 503 busy after ``login_busy_timeout``."""
     deadline = time.monotonic() + settings.login_busy_timeout
     delay = 0.002
     while not sem.acquire(blocking=False):
@@ -235,6 +245,23 @@ async def check_password(settings: Settings, attempt: Attempt, password: str) ->
             raise busy(settings)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.05)
+
+
+async def _in_login_thread(settings: Settings, fn: Callable[..., T], *args: Any) -> T:
+    """Run a login's database step in a worker thread, at most LOGIN_THREADS at once: a flood
+    of logins must not take every thread of the pool that pushes and pulls run in."""
+    sem = HashSlots.semaphore(LOGIN_THREADS, "db")
+    await _permit(sem, settings)
+    try:
+        return await run_in_threadpool(fn, *args)
+    finally:
+        sem.release()
+
+
+async def check_password(settings: Settings, attempt: Attempt, password: str) -> bool:
+    """Verify off the event loop, at most ``login_hash_concurrency`` at once in this process."""
+    sem = HashSlots.semaphore(settings.login_hash_concurrency)
+    await _permit(sem, settings)
     try:
         user = attempt.user
         stored = user.password_hash if user is not None else _DUMMY_HASH
@@ -306,7 +333,9 @@ async def login(
     if source is not None and (len(source) > 64 or not _text_ok(source)):
         source = None
     now = settings.clock()
-    attempt = await run_in_threadpool(reserve_attempt, engine, settings, username, source, now)
+    attempt = await _in_login_thread(
+        settings, reserve_attempt, engine, settings, username, source, now
+    )
     try:
         ok = await check_password(settings, attempt, password)
     except ApiError:
@@ -315,12 +344,13 @@ async def login(
     if not ok:
         raise ApiError(401, "invalid_credentials", "用户名或密码错误")
     try:
-        return await run_in_threadpool(
-            complete_login, engine, settings, attempt, device_id, device_name, now
+        return await _in_login_thread(
+            settings, complete_login, engine, settings, attempt, device_id, device_name, now
         )
-    except ApiError:
-        # A right password on a revoked or foreign device: refused, but not a failed guess.
-        await run_in_threadpool(forget_attempt, engine, attempt)
+    except ApiError as exc:
+        if exc.status != 503:
+            # A right password on a revoked or foreign device: refused, not a failed guess.
+            await run_in_threadpool(forget_attempt, engine, attempt)
         raise
 
 
