@@ -53,7 +53,7 @@ class Session:
 
     def close(self) -> None:
         self.api.close()
-        self.store.engine.dispose()
+        self.store.close()
 
 
 def open_profile(

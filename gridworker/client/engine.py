@@ -361,6 +361,8 @@ class Syncer:
                     observed = True
                 apply_page(conn, chunk, self.store.user)
                 self._store_cursors(conn, cursors)
+            if start // step % 4 == 3:
+                self.store.checkpoint()  # here, not inside a save's commit
         for grid_id in page.get("revoked_grids", []):
             # Evicted in short transactions first; the grid goes with the page's last chunk.
             while not self.store_evict(grid_id):

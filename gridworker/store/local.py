@@ -110,6 +110,28 @@ class Store:
             total += done
             if done < chunk:
                 return total
+            if total % (chunk * 4) == 0:
+                self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file now, outside the write queue.
+
+        Long work (a download) calls this between its transactions: SQLite otherwise does it
+        inside whichever commit crosses 1,000 pages of WAL, perhaps a save's, which then waits
+        for the copy and its fsyncs. A PASSIVE checkpoint lets writers go on meanwhile.
+        """
+        with self._storage_errors():
+            raw = self.engine.raw_connection()
+            try:
+                driver = raw.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                raw.close()
+
+    def close(self) -> None:
+        self.outbox_copy.close()
+        self.engine.dispose()
 
     def keep_backup(self) -> None:
         """After a successful sync: a rolling copy of the database, and the outbox's backup
@@ -170,6 +192,7 @@ class Store:
                 local = rowlib.replay(entity, None, mutations, self.user)
                 if local is None:
                     continue  # an edit of a row the backup lacks: the pull brings it back
+                grid_id: str | None
                 try:
                     grid_id, _ = self._parent(conn, entity, local)
                 except ValidationError:

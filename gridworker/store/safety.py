@@ -24,6 +24,7 @@ import logging
 import os
 import sqlite3
 import stat
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,10 +80,21 @@ def pending_entries(conn: Any) -> list[dict[str, Any]]:
 
 
 class OutboxCopy:
-    """``outbox-backup.jsonl``: a header line ``{"next_seq": N}``, then one mutation a line."""
+    """``outbox-backup.jsonl``: a header line ``{"next_seq": N}``, then one mutation a line.
+
+    An append is written and flushed to the operating system at once (it survives the app
+    dying, as the database's commit does) and fsync'd a moment later by a background thread:
+    an fsync takes from 1 to several hundred milliseconds on a busy disk, which a save on the
+    GUI thread must not wait for. (The database's own commits are not fsync'd either in WAL
+    mode with ``synchronous=NORMAL``; a rewrite is fsync'd before it replaces the file.)
+    """
 
     def __init__(self, path: Path):
         self.path = path
+        self._due = threading.Event()
+        self._lock = threading.Lock()
+        self._flusher: threading.Thread | None = None
+        self._closed = False
 
     def append(self, entries: Iterable[dict[str, Any]]) -> None:
         """Append after a commit. The save itself already succeeded: a failure here is
@@ -93,11 +105,51 @@ class OutboxCopy:
             with open(self.path, "a", encoding="utf-8") as f:
                 f.write(text)
                 f.flush()
-                os.fsync(f.fileno())
             if new:
                 _owner_only(self.path)
         except OSError as exc:
             log.warning("could not copy unsent mutations to the outbox backup (%s)", exc.errno)
+            return
+        self._sync_soon()
+
+    def _sync_soon(self) -> None:
+        with self._lock:
+            if self._closed:
+                self.sync()
+                return
+            if self._flusher is None:
+                self._flusher = threading.Thread(
+                    target=self._flush_loop, name="outbox-copy", daemon=True
+                )
+                self._flusher.start()
+        self._due.set()
+
+    def _flush_loop(self) -> None:
+        while True:
+            self._due.wait()
+            self._due.clear()
+            if self._closed:
+                return
+            self.sync()
+
+    def sync(self) -> None:
+        """fsync what was appended (an fsync of any descriptor of the file flushes it)."""
+        try:
+            with open(self.path, "rb") as f:
+                os.fsync(f.fileno())
+        except OSError as exc:
+            log.warning("could not flush the outbox backup to disk (%s)", exc.errno)
+
+    def close(self) -> None:
+        """Flush now and stop the background thread (the profile is being closed)."""
+        with self._lock:
+            self._closed = True
+            flusher, self._flusher = self._flusher, None
+        self._due.set()
+        if flusher is not None:
+            flusher.join(5)
+        if self.path.exists():
+            self.sync()
 
     def rewrite(self, entries: list[dict[str, Any]], next_seq: int, device_id: str | None) -> None:
         temp = self.path.with_name(self.path.name + ".tmp")
