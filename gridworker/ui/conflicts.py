@@ -287,7 +287,11 @@ class ConflictsPage(QWidget):
         self.sync_now()
 
     def mark_handled(self, key: str) -> None:
-        ops.mark_rejection_handled(self.ctx.store, key)
+        try:
+            ops.mark_rejection_handled(self.ctx.store, key)
+        except ProtocolError as exc:  # a full disk or a damaged database, in Chinese
+            self.ctx.tasks.show_error(exc, self)
+            return
         self.ctx.tasks.notify_changed()
 
     def resolve(self, conflict_id: int, keep: str) -> None:
