@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sync.protocol.errors import ProtocolError
+
 from .client.http import SyncError
 from .domain import queries
 from .paths import default_data_dir
@@ -77,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sync":
             return _sync(data_dir)
         return _status(data_dir)
-    except SyncError as exc:
+    except (SyncError, ProtocolError) as exc:  # ProtocolError: also a full or damaged disk
         print(f"gridworker: {exc.message}", file=sys.stderr)
         return 2
 
@@ -111,6 +113,8 @@ def _sync(data_dir: Path) -> int:
     from .session import open_last
 
     session = open_last(data_dir)
+    if session.notice:
+        print(f"gridworker: {session.notice}", file=sys.stderr)
     try:
         report = session.syncer.sync()
         print(
@@ -126,6 +130,8 @@ def _status(data_dir: Path) -> int:
     from .session import open_last
 
     session = open_last(data_dir)
+    if session.notice:
+        print(f"gridworker: {session.notice}", file=sys.stderr)
     try:
         print(json.dumps(queries.status(session.store), ensure_ascii=False, indent=2))
     finally:
