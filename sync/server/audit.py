@@ -195,8 +195,9 @@ class Trail:
 
 
 LoginFunction = Callable[..., Awaitable[dict[str, Any]]]
-# Refusals of a login that are recorded: wrong credentials, throttled, device refused.
-_LOGIN_REFUSALS = (401, 403, 429)
+# Refusals of a login that are recorded: wrong credentials, a refused device. Not 429: a
+# throttled attempt checks no password, and recording each would let a flood of them write.
+_LOGIN_REFUSALS = (401, 403)
 
 
 def records_logins(login: LoginFunction) -> LoginFunction:
