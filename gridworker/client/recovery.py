@@ -17,7 +17,10 @@ store's meta. An answer with another epoch than the one kept starts a recovery:
    mismatch): the restored server hands out again version numbers this laptop has already
    seen, for other content, which neither cursors nor checksums can notice.
 
-Attachment files are uploaded again (the server answers 200 for those it still has).
+Attachment files are uploaded again (the server answers 200 for those it still has). The
+server's list of refused changes is fetched again whole: the restored database hands out its
+ids again, so the laptop's copy (fetched "after the highest id it has") is dropped, with the
+已处理 marks of its entries (marks of this laptop's own refusals stay).
 
 The state lives in the meta key ``recovery``: the epoch, when it began (laptop clock: a local
 timer, ordering nothing), the syncs that made copies, whether the download is still due, and
@@ -31,13 +34,13 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, true, update
 
 from sync.protocol.values import format_time, parse_time
 
 from ..store.local import Store
 from ..store.replica import evict_grid
-from ..store.schema import BlobQueue, GridState, Outbox
+from ..store.schema import BlobQueue, GridState, Outbox, RejectionRecord
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,11 @@ def observe(store: Store, conn: Connection, answer: dict[str, Any]) -> bool:
         },
     )
     conn.execute(update(BlobQueue).values(uploaded=False))
+    conn.execute(delete(RejectionRecord))
+    handled = store.get_meta("handled_rejections", [], conn) or []
+    kept = [key for key in handled if not str(key).startswith("server:")]
+    if kept != handled:
+        store.set_meta(conn, "handled_rejections", kept)
     return True
 
 

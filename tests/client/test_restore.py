@@ -25,11 +25,11 @@ from gridworker.client import recovery
 from gridworker.client.http import SyncError
 from gridworker.domain import operations as ops
 from gridworker.session import Session
-from gridworker.store.schema import Outbox
+from gridworker.store.schema import Outbox, RejectionRecord
 from sync.server import backup as backups
 from sync.server.epoch import read_epoch
 from sync.server.models import ENTITY_TABLES as SERVER_TABLES
-from sync.server.models import Grid
+from sync.server.models import Grid, Rejection
 from tests.client.model import server_recount
 from tests.client.test_faults import assert_converged, book_of, client_rows, held_grids
 
@@ -236,3 +236,54 @@ def test_a_parent_never_sent_again_ends_as_a_refusal_after_the_bound(
     assert ("visits", visit["id"]) not in rows and ("visits", other["id"]) in rows
     assert other["id"] in server_ids(world, "visits")
     assert visit["id"] not in server_ids(world, "visits")
+
+
+def test_the_list_of_refused_changes_is_the_restored_servers(world: Any, tmp_path: Path) -> None:
+    """The restored database hands out rejection ids again: a laptop that had fetched one
+    recorded after the backup must not keep it in place of the new one with the same id."""
+    service = world.service
+    service.grid(G1)
+    a = world.client("wang", grids=[G1])
+    b = world.client("li", grids=[G1])
+    s = world.client("chen", role="supervisor", grids=[G1])
+    gone = ops.create_household(b.store, G1, "西门路 5号")
+    sync(b)
+    sync(a)
+    file = tmp_path / "gridsync.backup"
+    backups.backup(service.settings, service.engine, file)
+    ops.delete_household(b.store, gone["id"])
+    sync(b)
+    late = ops.log_visit(a.store, gone["id"], "met", notes="住户已搬走")  # refused: deleted
+    created_after = ops.create_household(a.store, G1, "朐阳路 7号")
+    sync(a)
+    sync(b)
+    orphan = ops.log_visit(b.store, created_after["id"], "met")
+    sync(b)
+    sync(s)  # the supervisor fetched the refusal of A's visit
+    backups.restore(service.settings, service.engine, file)
+    for _ in range(3):
+        for session in (b, s, a):
+            sync(session)
+
+    def shown(session: Session) -> set[tuple[int, int, str]]:
+        with session.store.read() as conn:
+            return {
+                (r.id, r.seq, r.row_id)
+                for r in conn.execute(
+                    select(RejectionRecord.id, RejectionRecord.seq, RejectionRecord.row_id)
+                )
+            }
+
+    with service.engine.connect() as conn:  # what the supervisor may see: the grid's
+        listed = {
+            (r.id, r.seq, r.row_id)
+            for r in conn.execute(
+                select(Rejection.id, Rejection.seq, Rejection.row_id).where(Rejection.grid_id == G1)
+            )
+        }
+    assert late["id"] in {row_id for _, _, row_id in listed}
+    assert sorted(shown(s)) == sorted(listed), (sorted(shown(s)), sorted(listed))
+    assert orphan["id"] in server_ids(world, "visits")
+    assert late["id"] not in server_ids(world, "visits")
+    for session in (a, b, s):
+        assert_converged(world, session)
