@@ -20,7 +20,9 @@ store's meta. An answer with another epoch than the one kept starts a recovery:
 Attachment files are uploaded again (the server answers 200 for those it still has). The
 server's list of refused changes is fetched again whole: the restored database hands out its
 ids again, so the laptop's copy (fetched "after the highest id it has") is dropped, with the
-已处理 marks of its entries (marks of this laptop's own refusals stay).
+已处理 marks of its entries (marks of this laptop's own refusals stay). So are the conflicts
+kept here, those being settled too: a conflict id may now name another conflict, which must
+not be settled by mistake (a conflict the restored server still has is listed open again).
 
 The state lives in the meta key ``recovery``: the epoch, when it began (laptop clock: a local
 timer, ordering nothing), the syncs that made copies, whether the download is still due, and
@@ -40,7 +42,7 @@ from sync.protocol.values import format_time, parse_time
 
 from ..store.local import Store
 from ..store.replica import evict_grid
-from ..store.schema import BlobQueue, GridState, Outbox, RejectionRecord
+from ..store.schema import BlobQueue, ConflictRecord, GridState, Outbox, RejectionRecord
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ def observe(store: Store, conn: Connection, answer: dict[str, Any]) -> bool:
     )
     conn.execute(update(BlobQueue).values(uploaded=False))
     conn.execute(delete(RejectionRecord))
+    conn.execute(delete(ConflictRecord))
     handled = store.get_meta("handled_rejections", [], conn) or []
     kept = [key for key in handled if not str(key).startswith("server:")]
     if kept != handled:
