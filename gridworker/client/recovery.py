@@ -182,19 +182,27 @@ def resend_refused(store: Store, conn: Connection, results: list[dict[str, Any]]
 
 def download_again(store: Store) -> bool:
     """Once per recovery: empty every grid (rows with unsent mutations stay) and set its cursor
-    to 0, so the next pull downloads the restored server's rows. True when done now."""
-    with store.write() as conn:
+    to 0, so the next pull downloads the restored server's rows. True when done now.
+
+    One transaction a grid (a save waits for one grid at most); the flag goes last, so a laptop
+    that stops halfway empties every grid again at its next sync."""
+    with store.read() as conn:
         state = _state(store, conn)
         if state is None or not state.get("download"):
             return False
-        for grid_id in conn.execute(select(GridState.grid_id)).scalars().all():
+        grids = list(conn.execute(select(GridState.grid_id)).scalars())
+    for grid_id in grids:
+        with store.write() as conn:
             evict_grid(conn, grid_id)
             conn.execute(
                 update(GridState)
                 .where(GridState.grid_id == grid_id)
                 .values(cursor=0, row_count=0, digest="0" * 16)
             )
-        state["download"] = False
-        store.set_meta(conn, STATE_KEY, state)
+    with store.write() as conn:
+        state = _state(store, conn)
+        if state is not None:
+            state["download"] = False
+            store.set_meta(conn, STATE_KEY, state)
     log.warning("downloading every grid again after the server's restore")
     return True
