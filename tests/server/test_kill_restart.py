@@ -294,8 +294,8 @@ def test_kill_9_under_load_loses_nothing_and_applies_nothing_twice(
         raise
     finally:
         service.stop()
-    # Bounded: the whole test, both starts and kills, in about a minute at most.
-    assert time.monotonic() - started < 90
+    # Bounded: 20-45 s on a shared 2-core machine; this only catches a hang.
+    assert time.monotonic() - started < 180
 
 
 def check_accounted_for(url: str, laptops: list[Laptop]) -> None:
