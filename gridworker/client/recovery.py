@@ -17,8 +17,8 @@ store's meta. An answer with another epoch than the one kept starts a recovery:
    mismatch): the restored server hands out again version numbers this laptop has already
    seen, for other content, which neither cursors nor checksums can notice.
 
-Attachment files are uploaded again (the server answers 200 for those it still has). The
-server's list of refused changes is fetched again whole: the restored database hands out its
+Attachment files are not uploaded again: a restore keeps the service's attachment files and
+adds back those of the backup (sync.server.backup). The server's list of refused changes is fetched again whole: the restored database hands out its
 ids again, so the laptop's copy (fetched "after the highest id it has") is dropped, with the
 已处理 marks of its entries (marks of this laptop's own refusals stay). So are the conflicts
 kept here, those being settled too: a conflict id may now name another conflict, which must
@@ -42,7 +42,7 @@ from sync.protocol.values import format_time, parse_time
 
 from ..store.local import Store
 from ..store.replica import evict_grid
-from ..store.schema import BlobQueue, ConflictRecord, GridState, Outbox, RejectionRecord
+from ..store.schema import ConflictRecord, GridState, Outbox, RejectionRecord
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,6 @@ def observe(store: Store, conn: Connection, answer: dict[str, Any]) -> bool:
             "hold_from": None,
         },
     )
-    conn.execute(update(BlobQueue).values(uploaded=False))
     conn.execute(delete(RejectionRecord))
     conn.execute(delete(ConflictRecord))
     handled = store.get_meta("handled_rejections", [], conn) or []
@@ -102,6 +101,8 @@ def active(store: Store, conn: Connection | None = None) -> bool:
 def begin_sync(store: Store) -> None:
     """At the start of a sync: the copies made last time may go; the recovery ends when its
     bound is reached (what is refused after that is shown as refused)."""
+    if not active(store):
+        return
     with store.write() as conn:
         state = _state(store, conn)
         if state is None:
