@@ -9,7 +9,9 @@ ones before it exactly as if each had been pushed alone (PROTOCOL.md 1.1, "Push"
 
 Scope is judged first: a mutation naming an existing row of a grid the caller does not hold is
 ``out_of_scope`` before anything else is looked at, so the answer (and the stored rejection)
-tells nothing about the row: not its values, not whether a create's values matched them.
+tells nothing about the row: not its values, not whether a create's values matched them, not
+its grid (``_rejection_grid``). What it does tell, that some grid has a row of that id (rather
+than ``not_found``), needs the id first: ids are random UUIDs a laptop learns only with a row.
 """
 
 from __future__ import annotations
