@@ -107,6 +107,7 @@ def begin_sync(store: Store) -> None:
         state = _state(store, conn)
         if state is None:
             return
+        _hide_refusals_sent_again(store, conn)
         age = store.clock() - parse_time(state["started_at"])
         if state["rounds"] >= MAX_ROUNDS or age > MAX_AGE or age < -MAX_AGE:
             done = conn.execute(select(func.count()).where(Outbox.status == RESENT)).scalar_one()
@@ -116,6 +117,29 @@ def begin_sync(store: Store) -> None:
         if state["hold_from"] is not None:
             state["hold_from"] = None
             store.set_meta(conn, STATE_KEY, state)
+
+
+def _hide_refusals_sent_again(store: Store, conn: Connection) -> None:
+    """The server lists each refusal of a mutation that was then sent again (fetched at the end
+    of the sync that sent it): its copy's outcome is what counts, so the author's laptop marks
+    those entries handled (已处理). A refusal for good stays shown."""
+    resent = set(conn.execute(select(Outbox.seq).where(Outbox.status == RESENT)).scalars())
+    if not resent:
+        return
+    me = store.user.get("display_name")
+    keys = [
+        f"server:{r.id}"
+        for r in conn.execute(
+            select(RejectionRecord.id, RejectionRecord.seq, RejectionRecord.user_name).where(
+                RejectionRecord.code.in_(sorted(RETRY_CODES))
+            )
+        )
+        if r.seq in resent and r.user_name == me
+    ]
+    handled = list(store.get_meta("handled_rejections", [], conn) or [])
+    new = [key for key in keys if key not in set(handled)]
+    if new:
+        store.set_meta(conn, "handled_rejections", handled + new)
 
 
 def sendable(store: Store, conn: Connection) -> ColumnElement[bool]:

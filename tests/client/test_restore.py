@@ -24,6 +24,7 @@ from sqlalchemy import select
 from gridworker.client import recovery
 from gridworker.client.http import SyncError
 from gridworker.domain import operations as ops
+from gridworker.domain import queries
 from gridworker.session import Session
 from gridworker.store.schema import Outbox, RejectionRecord
 from sync.server import backup as backups
@@ -236,6 +237,9 @@ def test_a_parent_never_sent_again_ends_as_a_refusal_after_the_bound(
     assert ("visits", visit["id"]) not in rows and ("visits", other["id"]) in rows
     assert other["id"] in server_ids(world, "visits")
     assert visit["id"] not in server_ids(world, "visits")
+    # B's list of refused changes shows the refusal for good once, not each one sent again.
+    refused = [r for r in queries.rejections(b.store) if r["row_id"] == visit["id"]]
+    assert [r["code"] for r in refused] == ["parent_not_found"]
 
 
 def test_the_list_of_refused_changes_is_the_restored_servers(world: Any, tmp_path: Path) -> None:
