@@ -189,6 +189,10 @@ def reserve_attempt(
             .values(username=username, source=source, failed_at=now)
             .returning(LoginFailure.id)
         ).scalar_one()
+        # Long-past failures go (by the failed_at index; usually nothing to delete).
+        conn.execute(
+            delete(LoginFailure).where(LoginFailure.failed_at < now - 4 * settings.login_window)
+        )
         user = conn.execute(
             select(
                 User.id,
