@@ -101,8 +101,11 @@ def main() -> None:
         f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, commit {head or 'unknown'}"
     )
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     with tempfile.TemporaryDirectory() as tmp:
         f = measure(args.size, Path(tmp), args.interval_ms / 1000)
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average (1 min) before / after: {load_before:.1f} / {load_after:.1f}")
     print(f"\n## saving a visit during the first download, {args.size} set\n")
     print("| what | figure | budget |\n| --- | --- | --- |")
     print(

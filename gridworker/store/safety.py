@@ -43,6 +43,11 @@ def _owner_only(path: Path) -> None:
         os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
 
 
+def _read_only_uri(path: Path) -> str:
+    """A read-only SQLite URI (``file:///C:/…`` on Windows, special characters escaped)."""
+    return path.resolve().as_uri() + "?mode=ro"
+
+
 def _stamp() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
@@ -215,7 +220,7 @@ def copy_database(source: Path, target: Path) -> None:
     temp = target.with_name(target.name + ".tmp")
     with contextlib.suppress(OSError):
         temp.unlink()
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(_read_only_uri(source), uri=True)
     try:
         dest = sqlite3.connect(temp)
         try:
@@ -266,7 +271,7 @@ def mark_damaged(path: Path) -> None:
 
 def quick_check(path: Path) -> bool:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(_read_only_uri(path), uri=True)
         try:
             rows = conn.execute("PRAGMA quick_check").fetchall()
         finally:
