@@ -135,3 +135,41 @@ def test_an_unexpected_error_logs_its_type_only(
     for text_ in (logged, out, err):
         assert SECRET not in text_
         assert "Traceback" not in text_
+
+
+def test_a_sqlite_write_lock_held_too_long_is_503_busy(tmp_path, clock):
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from sync.server.migrate import upgrade
+
+    path = tmp_path / "locked.db"
+    engine = make_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _short_wait(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout = 100")  # not 30 s
+
+    upgrade(engine)
+    try:
+        service = Service(engine, tmp_path, clock)
+        service.grid("grid-a")
+        service.user("worker-a", "worker", ["grid-a"])
+        device = service.login("worker-a")
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+            body = {"device_id": device.device_id, "mutations": []}
+            assert_503(device.request("POST", "/sync/push", json=body), "busy")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert device.request("POST", "/sync/push", json=body).status_code == 200
+    finally:
+        engine.dispose()
+
+
+def test_worker_processes_learn_their_number_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GRIDSYNC_WORKERS", "3")
+    assert Settings.from_env("sqlite:///x.db").workers == 3
