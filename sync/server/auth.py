@@ -213,8 +213,9 @@ def forget_attempt(engine: Engine, attempt: Attempt) -> None:
 
 
 class HashSlots:
-    """Process-wide permits for password hashing: Argon2 takes a core and tens of MB each, so
-    a flood of logins must not take every core (or every thread) from syncing."""
+    """Process-wide permits, by kind: "hash" for password checks (Argon2 takes cores and tens
+    of MB each), "db" for a login's database steps; a flood of logins must not take every
+    core, or every worker thread, from syncing."""
 
     _lock = threading.Lock()
     _semaphores: ClassVar[dict[tuple[str, int], threading.BoundedSemaphore]] = {}
