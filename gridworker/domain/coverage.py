@@ -8,8 +8,10 @@ Definitions (the dashboard, its tests and the README say the same):
   today have not happened yet: the period is judged up to today.
 - A household is *visited* when it has a counting visit in the period.
 - Key households (重点户) carry a tag that shortens their interval (独居老人, 重点关注, 留守儿童:
-  7 days; 空巢老人, 残疾, 低保: 30 days). Each is judged against its own
-  ``visit_interval_days``.
+  7 days; 空巢老人, 残疾, 低保: 30 days), on the household or on a resident still living there
+  (imported ledgers tag the person). Each is judged against its interval
+  (``workflow.household_interval_days``: its own ``visit_interval_days``, never longer than
+  its tags and its residents' tags ask for), as in the 今日待访 list.
 - A key household is *due* on the day its interval runs out after its last counting visit
   (the same ``due_on`` as the worker's 今日待访 list); the clock of a household never visited
   before the period starts with the period (day before the start). It *missed* a due date
@@ -28,15 +30,16 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sync.protocol.values import SHANGHAI, local_day_bound
 from sync.protocol.workflow import (
     COUNTED_OUTCOMES,
-    DEFAULT_INTERVAL_DAYS,
-    MONTHLY_TAGS,
-    WEEKLY_TAGS,
+    KEY_TAGS,
+    household_interval_days,
+    residence,
 )
 
 from ..store.local import Store
@@ -44,9 +47,10 @@ from ..store.schema import ENTITY_TABLES
 from . import queries
 
 H = ENTITY_TABLES["households"]
+R = ENTITY_TABLES["residents"]
 V = ENTITY_TABLES["visits"]
 
-KEY_HOUSEHOLD_TAGS = WEEKLY_TAGS | MONTHLY_TAGS
+KEY_HOUSEHOLD_TAGS = KEY_TAGS
 
 
 @dataclass
@@ -153,8 +157,14 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
             )
             if v.household_id in grid_of
         ]
+        member_tags = _living_members_key_tags(conn)
 
-    key_ids = {h.id for h in households if is_key(h.tags or ())}
+    interval: dict[str, int] = {}
+    for h in households:
+        extra = member_tags.get(h.id, ())
+        if is_key(h.tags or ()) or extra:
+            interval[h.id] = household_interval_days(h.visit_interval_days, h.tags or (), extra)
+    key_ids = set(interval)
     last_before = _last_visits_before(store, sorted(key_ids), lo)
     counted_days: dict[str, list[dt.date]] = defaultdict(list)
     visitors: dict[str, set[str]] = defaultdict(set)
@@ -197,7 +207,7 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
             since = missed_since(
                 local_day(last) if last else None,
                 days,
-                h.visit_interval_days or DEFAULT_INTERVAL_DAYS,
+                interval[h.id],
                 start,
                 judged_to,
                 today,
@@ -225,6 +235,18 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
         per_day=[(day, per_day.get(day, 0)) for day in days],
         visited_on={day: list(ids) for day, ids in visited_on.items()},
     )
+
+
+def _living_members_key_tags(conn: Any) -> dict[str, set[str]]:
+    """Household id -> the key tags of its residents who neither died nor moved out."""
+    where = [R.c.deleted.is_(False), func.json_array_length(R.c.tags) > 0]
+    out: dict[str, set[str]] = {}
+    query = select(R.c.household_id, R.c.tags, R.c.present, R.c.notes).where(*where)
+    for r in conn.execute(query):
+        tags = set(r.tags or ()) & KEY_TAGS
+        if tags and not residence(r.present, r.notes).gone:
+            out.setdefault(r.household_id, set()).update(tags)
+    return out
 
 
 def _last_visits_before(store: Store, household_ids: list[str], bound: str) -> dict[str, str]:

@@ -13,14 +13,20 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from sync.protocol import values
 from sync.protocol.errors import PermissionDenied, ValidationError
 from sync.protocol.values import SHANGHAI, format_time
-from sync.protocol.workflow import REVIEWER_ROLES, allowed_transitions
+from sync.protocol.workflow import (
+    REVIEWER_ROLES,
+    allowed_transitions,
+    departure_note,
+    residence,
+)
 
 from ..store import rows as rowlib
 from ..store.blobs import BlobFiles
 from ..store.local import Store
-from ..store.schema import BlobQueue, ConflictRecord
+from ..store.schema import ENTITY_TABLES, BlobQueue, ConflictRecord
 
 Row = dict[str, Any]
 
@@ -30,14 +36,38 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 # -- households and residents ----------------------------------------------------------------
 
 
+def compose_address(
+    place: str | None, building: str | None, unit: str | None, room: str | None
+) -> str:
+    """The address text of a flat from its parts: ``朐阳小区 3号楼 1单元 201室``.
+
+    A part given as a bare number gets its word (3 → 3号楼, 1 → 1单元, 201 → 201室); a part
+    typed with its own word (``3栋``, ``A座``) is kept as typed.
+    """
+    parts = [(place or "").strip()]
+    for value, word in ((building, "号楼"), (unit, "单元"), (room, "室")):
+        text = (value or "").strip()
+        parts.append(f"{text}{word}" if text.isdigit() else text)
+    return " ".join(p for p in parts if p)
+
+
 def create_household(store: Store, grid_id: str, address: str, **fields: Any) -> Row:
     with store.write() as conn:
         return store.create(conn, "households", {"grid_id": grid_id, "address": address, **fields})
 
 
-def update_household(store: Store, household_id: str, **changes: Any) -> Row:
+def update_household(
+    store: Store, household_id: str, *, also_head_phone: bool = False, **changes: Any
+) -> Row:
+    """Edit a household; ``also_head_phone``: the head of household's phone follows a new
+    联系电话 in the same transaction (the two never drift apart unless the user chose so)."""
     with store.write() as conn:
-        return store.update(conn, "households", household_id, changes)
+        result = store.update(conn, "households", household_id, changes)
+        if also_head_phone and "phone" in changes:
+            head = _head(conn, household_id)
+            if head is not None and head["phone"] != result["phone"]:
+                store.update(conn, "residents", head["id"], {"phone": result["phone"]})
+        return result
 
 
 def delete_household(store: Store, household_id: str) -> None:
@@ -52,28 +82,112 @@ def add_resident(store: Store, household_id: str, name: str, **fields: Any) -> R
         )
 
 
-def update_resident(store: Store, resident_id: str, **changes: Any) -> Row:
+def update_resident(
+    store: Store, resident_id: str, *, also_household_phone: bool = False, **changes: Any
+) -> Row:
+    """Edit a resident; ``also_household_phone``: when this is the head of household, the
+    household's 联系电话 follows their new phone in the same transaction."""
     with store.write() as conn:
-        return store.update(conn, "residents", resident_id, changes)
+        result = store.update(conn, "residents", resident_id, changes)
+        if also_household_phone and "phone" in changes and result["relation"] == "head":
+            household = rowlib.load_row(conn, "households", result["household_id"])
+            if household is not None and household["phone"] != result["phone"]:
+                store.update(conn, "households", household["id"], {"phone": result["phone"]})
+        return result
+
+
+def _head(conn: Any, household_id: str) -> Row | None:
+    residents = ENTITY_TABLES["residents"]
+    found = (
+        conn.execute(
+            select(residents).where(
+                residents.c.household_id == household_id,
+                residents.c.relation == "head",
+                residents.c.deleted.is_(False),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(found) if found is not None else None
+
+
+def phone_mismatch(household: Row, residents: Iterable[Row]) -> Row | None:
+    """The head of household whose phone differs from the household's 联系电话 (both set and
+    different, or one of them empty), or None when they agree or there is no head."""
+    for resident in residents:
+        if resident.get("relation") == "head" and not resident.get("deleted"):
+            if (resident.get("phone") or None) != (household.get("phone") or None):
+                return resident
+            return None
+    return None
 
 
 def mark_moved_out(store: Store, resident_id: str) -> Row:
-    """外出 / 迁出: no longer living in the household (kept in its history)."""
+    """外出: away for a while (working elsewhere, in hospital); still of the household."""
     return update_resident(store, resident_id, present=False)
+
+
+def mark_present(store: Store, resident_id: str) -> Row:
+    """在住 again: back home, or a departure recorded by mistake (its marker is removed)."""
+    with store.write() as conn:
+        stored = _resident(conn, resident_id)
+        notes = residence(stored["present"], stored["notes"]).notes
+        return store.update(conn, "residents", resident_id, {"present": True, "notes": notes})
+
+
+def record_move_out(
+    store: Store, resident_id: str, destination: str | None = None, date: str | None = None
+) -> Row:
+    """迁出: moved away for good, with where to; the record stays for the ledger."""
+    return _depart(store, resident_id, "moved_out", destination, date)
 
 
 def mark_deceased(store: Store, resident_id: str, date: str | None = None) -> Row:
     """已故: not present, with a dated note; the record stays for the ledger."""
+    return _depart(store, resident_id, "deceased", None, date)
+
+
+def _resident(conn: Any, resident_id: str) -> Row:
+    stored = rowlib.load_row(conn, "residents", resident_id)
+    if stored is None or stored["deleted"]:
+        raise ValidationError("记录不存在", code="not_found")
+    return dict(stored)
+
+
+def _depart(
+    store: Store, resident_id: str, state: str, destination: str | None, date: str | None
+) -> Row:
+    today = store.clock().astimezone(SHANGHAI).date().isoformat()
+    day = values.date(date, label="日期") or today
+    if day > today:
+        raise ValidationError("日期不能晚于今天", code="time_in_future", field="date")
     with store.write() as conn:
-        stored = rowlib.load_row(conn, "residents", resident_id)
-        if stored is None:
-            raise ValidationError("记录不存在", code="not_found")
-        day = date or store.clock().astimezone(SHANGHAI).date().isoformat()
-        note = f"【已故 {day}】" + (f" {stored['notes']}" if stored["notes"] else "")
+        stored = _resident(conn, resident_id)
+        note = departure_note(state, day, destination, stored["notes"])
         return store.update(conn, "residents", resident_id, {"present": False, "notes": note})
 
 
 # -- visits ----------------------------------------------------------------------------------
+
+
+MET_NOBODY = "见面走访请勾选见到的人员、填写未登记人员的姓名，或在走访情况中写明见到了谁"
+
+
+def check_met(outcome: str | None, people_met: Iterable[str], notes: str | None) -> None:
+    """The app's rule for a 见面 visit: it names someone met (a registered resident, or a
+    name typed for someone not registered, kept in the notes) or carries a note. The service
+    keeps accepting what older laptops send; this is judged on the laptop only."""
+    if outcome == "met" and not list(people_met) and not (notes or "").strip():
+        raise ValidationError(MET_NOBODY, code="required", field="people_met")
+
+
+def _with_names(notes: str | None, others_met: Iterable[str]) -> str | None:
+    names = [n.strip() for n in others_met if n and n.strip()]
+    if not names:
+        return notes
+    line = "见到（未登记）：" + "、".join(names)
+    return f"{line}\n{notes}" if notes and notes.strip() else line
 
 
 def log_visit(
@@ -85,13 +199,23 @@ def log_visit(
     notes: str | None = None,
     follow_up: bool = False,
     visited_at: str | None = None,
+    others_met: Iterable[str] = (),
+    app_rules: bool = False,
 ) -> Row:
-    """Record a door-knock now (or at ``visited_at``); saved at once, offline."""
+    """Record a door-knock now (or at ``visited_at``); saved at once, offline.
+
+    ``others_met``: names of people met who are not registered (written into the notes);
+    ``app_rules``: judge the app's own checks too (``check_met``), as the visit dialog does.
+    """
+    people = list(people_met)
+    notes = _with_names(notes, others_met)
+    if app_rules:
+        check_met(outcome, people, notes)
     values = {
         "household_id": household_id,
         "visited_at": visited_at or format_time(store.clock()),
         "outcome": outcome,
-        "people_met": list(people_met),
+        "people_met": people,
         "notes": notes,
         "follow_up": follow_up,
     }
@@ -99,23 +223,79 @@ def log_visit(
         return store.create(conn, "visits", values)
 
 
-def edit_visit(store: Store, visit_id: str, **changes: Any) -> Row:
+def edit_visit(store: Store, visit_id: str, *, app_rules: bool = False, **changes: Any) -> Row:
     """A worker's edit; a reviewed (returned or approved) visit goes back to the review queue
     (``workflow.review_status_after_edit``)."""
     with store.write() as conn:
+        if app_rules:
+            stored = rowlib.load_row(conn, "visits", visit_id)
+            if stored is not None:
+                after = {**dict(stored), **changes}
+                check_met(after["outcome"], after["people_met"] or (), after["notes"])
         return store.update(conn, "visits", visit_id, changes)
 
 
-def review_visit(store: Store, visit_id: str, approve: bool, comment: str | None = None) -> Row:
+def resolve_follow_up(store: Store, visit_id: str, note: str | None = None) -> Row:
+    """跟进完成: the follow-up flag is cleared, with what was done added to the notes."""
+    with store.write() as conn:
+        stored = rowlib.load_row(conn, "visits", visit_id)
+        if stored is None or stored["deleted"]:
+            raise ValidationError("记录不存在", code="not_found")
+        changes: dict[str, Any] = {"follow_up": False}
+        if note and note.strip():
+            day = store.clock().astimezone(SHANGHAI).date().isoformat()
+            line = f"【跟进 {day}】{note.strip()}"
+            changes["notes"] = f"{stored['notes']}\n{line}" if stored["notes"] else line
+        return store.update(conn, "visits", visit_id, changes)
+
+
+def _require_reviewer(store: Store) -> None:
     if store.user.get("role") not in REVIEWER_ROLES:
         raise PermissionDenied("只有网格长可以审核走访记录", code="field_not_writable")
+
+
+def review_visit(store: Store, visit_id: str, approve: bool, comment: str | None = None) -> Row:
+    return review_visits(store, [visit_id], approve, comment)[0]
+
+
+def review_visits(
+    store: Store, visit_ids: Iterable[str], approve: bool, comment: str | None = None
+) -> list[Row]:
+    """Approve or return several visits in one transaction; each result carries what the
+    visit was before (``previous``: its status and comment), for ``undo_reviews``."""
+    _require_reviewer(store)
     if not approve and not (comment and comment.strip()):
         raise ValidationError("退回时请填写审核意见", code="required", field="review_comment")
     changes: dict[str, Any] = {"review_status": "approved" if approve else "returned"}
     if comment is not None:
         changes["review_comment"] = comment
+    out = []
     with store.write() as conn:
-        return store.update(conn, "visits", visit_id, changes)
+        for visit_id in visit_ids:
+            stored = rowlib.load_row(conn, "visits", visit_id)
+            if stored is None:
+                raise ValidationError("记录不存在", code="not_found")
+            previous = {
+                "review_status": stored["review_status"],
+                "review_comment": stored["review_comment"],
+            }
+            row = store.update(conn, "visits", visit_id, changes)
+            out.append({**row, "previous": previous})
+    return out
+
+
+def undo_reviews(store: Store, reviewed: Iterable[Row]) -> None:
+    """撤销: put reviewed visits back as they were (normally 待审核), as ordinary edits."""
+    _require_reviewer(store)
+    with store.write() as conn:
+        for row in reviewed:
+            previous = row["previous"]
+            stored = rowlib.load_row(conn, "visits", row["id"])
+            if stored is None or stored["deleted"]:
+                continue
+            changes = {k: v for k, v in previous.items() if stored[k] != v}
+            if changes:
+                store.update(conn, "visits", row["id"], changes)
 
 
 # -- issues ----------------------------------------------------------------------------------
@@ -201,6 +381,18 @@ def reassign_issue(
             store.update(conn, "issues", issue_id, {"assignee_id": assignee_id})
         text = note + (f"：{comment.strip()}" if comment and comment.strip() else "")
         return _append_update(store, conn, issue, None, text)
+
+
+def change_due_date(store: Store, issue_id: str, due_date: str | None, note: str) -> Row:
+    """改期限: a supervisor sets a new 办理期限, with a line in the history (``note``)."""
+    if store.user.get("role") not in REVIEWER_ROLES:
+        raise PermissionDenied("只有网格长可以修改办理期限", code="field_not_writable")
+    with store.write() as conn:
+        issue = _issue(conn, issue_id)
+        if issue["due_date"] == due_date:
+            raise ValidationError("办理期限没有变化", code="invalid_value", field="due_date")
+        store.update(conn, "issues", issue_id, {"due_date": due_date})
+        return _append_update(store, conn, issue, None, note)
 
 
 def update_issue(store: Store, issue_id: str, **changes: Any) -> Row:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -21,7 +22,13 @@ from pypinyin import lazy_pinyin
 from sqlalchemy import Connection, delete, func, insert, select
 
 from sync.protocol.values import SHANGHAI, fold_width, parse_time
-from sync.protocol.workflow import COUNTED_OUTCOMES, DEFAULT_INTERVAL_DAYS
+from sync.protocol.workflow import (
+    COUNTED_OUTCOMES,
+    DEFAULT_INTERVAL_DAYS,
+    KEY_TAGS,
+    household_interval_days,
+    residence,
+)
 
 from .schema import ENTITY_TABLES, SearchKey, SearchStale
 
@@ -102,10 +109,53 @@ def clean_text(text: object, limit: int = MAX_QUERY_CHARS) -> str:
     return fold_width(text)[:limit]
 
 
+# How people write a flat: 5号楼602, 5栋602, 5幢602, 5#602, 5-1-602, 5-602 (building, unit,
+# room). Keys carry the canonical forms of each address; a query's forms are folded the same.
+_BUILDING = re.compile(r"(\d+)\s*(?:号楼|号|栋|幢|#|座)")
+_UNIT = re.compile(r"(\d+)\s*单元")
+_ROOM = re.compile(r"(\d+)\s*(?:室|号房)")
+_DIGITS = re.compile(r"\d+")
+
+
+def _number(text: str | None, pattern: re.Pattern[str]) -> str | None:
+    if not text:
+        return None
+    found = pattern.search(text) or _DIGITS.fullmatch(text.strip())
+    return str(int(found.group(1) if found.re is pattern else found.group(0))) if found else None
+
+
+def address_forms(
+    address: str | None,
+    building: str | None = None,
+    unit: str | None = None,
+    room: str | None = None,
+) -> list[str]:
+    """Compact forms of a flat's address: ``5号楼602``, ``5-1-602``, ``5-602``, ``1单元602``."""
+    text = fold_width(address or "")
+    b = _number(building, _BUILDING) or _number(text, _BUILDING)
+    u = _number(unit, _UNIT) or _number(text, _UNIT)
+    r = _number(room, _ROOM) or _number(text, _ROOM)
+    forms = ["".join(text.split())]
+    if b and r:
+        forms += [f"{b}号楼{r}", f"{b}-{r}"]
+        if u:
+            forms += [f"{b}-{u}-{r}", f"{b}号楼{u}单元{r}"]
+    if u and r:
+        forms.append(f"{u}单元{r}")
+    return forms
+
+
+def _fold_address_term(term: str) -> str:
+    """5栋602室 → 5号楼602, 5#602 → 5号楼602 (the forms ``address_forms`` writes)."""
+    term = re.sub(r"(\d+)(?:栋|幢|#|座|号楼)", r"\1号楼", term)
+    return re.sub(r"(\d+)(?:室|号房)$", r"\1", term)
+
+
 def normalise_query(text: object) -> list[str]:
     """Search terms: width-folded, lower-case, split on spaces; bounded, whatever the input."""
     terms: list[str] = []
-    for term in clean_text(text).lower().split():
+    for raw in clean_text(text).lower().split():
+        term = _fold_address_term(raw)
         if term not in terms:
             terms.append(term)
     return terms[:MAX_TERMS]
@@ -132,9 +182,12 @@ def refresh_search_keys(conn: Connection, household_ids: Iterable[str]) -> None:
                 households.c.kind,
                 households.c.tags,
                 households.c.visit_interval_days,
+                households.c.building,
+                households.c.unit,
+                households.c.room,
             ).where(households.c.id.in_(chunk), households.c.deleted.is_(False))
         ):
-            keys = [h.address or "", h.phone or ""]
+            keys = [*address_forms(h.address, h.building, h.unit, h.room), h.phone or ""]
             if h.head_name:
                 keys += [h.head_name, pinyin_keys(h.head_name)]
             parts[h.id] = keys
@@ -151,30 +204,48 @@ def refresh_search_keys(conn: Connection, household_ids: Iterable[str]) -> None:
                 .group_by(visits.c.household_id)
             )
         }
+        # Key tags of the people still living there make the household key (imported
+        # ledgers tag the person); those who died or moved out no longer do.
+        member_tags: dict[str, set[str]] = {}
         for r in conn.execute(
-            select(residents.c.household_id, residents.c.name, residents.c.phone).where(
-                residents.c.household_id.in_(chunk), residents.c.deleted.is_(False)
-            )
+            select(
+                residents.c.household_id,
+                residents.c.name,
+                residents.c.phone,
+                residents.c.tags,
+                residents.c.present,
+                residents.c.notes,
+            ).where(residents.c.household_id.in_(chunk), residents.c.deleted.is_(False))
         ):
             if r.household_id in parts:
                 parts[r.household_id] += [r.name, pinyin_keys(r.name), r.phone or ""]
+                if set(r.tags or ()) & KEY_TAGS and not residence(r.present, r.notes).gone:
+                    member_tags.setdefault(r.household_id, set()).update(
+                        t for t in r.tags if t in KEY_TAGS
+                    )
         conn.execute(delete(SearchKey).where(SearchKey.household_id.in_(chunk)))
-        rows = [
-            {
-                "household_id": hid,
-                "grid_id": listed[hid].grid_id,
-                "address": listed[hid].address,
-                "head_name": listed[hid].head_name,
-                "phone": listed[hid].phone,
-                "kind": listed[hid].kind,
-                "tags": " " + " ".join(listed[hid].tags or []) + " ",
-                "visit_interval_days": listed[hid].visit_interval_days,
-                "keys": SEPARATOR.join(k for k in keys if k).lower(),
-                "last_visit": last.get(hid),
-                "due_on": due_on(last.get(hid), listed[hid].visit_interval_days),
-            }
-            for hid, keys in parts.items()
-        ]
+        rows = []
+        for hid, keys in parts.items():
+            h = listed[hid]
+            own = list(h.tags or [])
+            extra = sorted(member_tags.get(hid, set()) - set(own))
+            interval = household_interval_days(h.visit_interval_days, own, extra)
+            rows.append(
+                {
+                    "household_id": hid,
+                    "grid_id": h.grid_id,
+                    "address": h.address,
+                    "head_name": h.head_name,
+                    "phone": h.phone,
+                    "kind": h.kind,
+                    # The household's tags, then its living residents' key tags.
+                    "tags": " " + " ".join(own + extra) + " ",
+                    "visit_interval_days": interval,
+                    "keys": SEPARATOR.join(k for k in keys if k).lower(),
+                    "last_visit": last.get(hid),
+                    "due_on": due_on(last.get(hid), interval),
+                }
+            )
         if rows:
             conn.execute(insert(SearchKey), rows)
 

@@ -9,8 +9,10 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -185,6 +187,22 @@ class ReviewPage(QWidget):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.count)
+        # After a decision: what was done, and 撤销 (Ctrl+Z) until the next one.
+        self.last_reviewed: list[Row] = []
+        self.confirm_box: QMessageBox | None = None
+        self.undo_bar = QFrame()
+        self.undo_bar.setObjectName("banner")
+        undo_layout = QHBoxLayout(self.undo_bar)
+        undo_layout.setContentsMargins(12, 2, 6, 2)
+        self.undo_text = QLabel()
+        self.undo_button = QPushButton(self.tr("Undo (Ctrl+Z)"))
+        self.undo_button.clicked.connect(self.undo)
+        undo_layout.addWidget(self.undo_text, 1)
+        undo_layout.addWidget(self.undo_button)
+        self.undo_bar.hide()
+        self.undo_shortcut = QShortcut(QKeySequence.StandardKey.Undo, self)
+        self.undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.undo_shortcut.activated.connect(self.undo)
         actions = QHBoxLayout()
         self.selected = QLabel()
         self.selected.setObjectName("muted")
@@ -201,6 +219,7 @@ class ReviewPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(bar)
+        layout.addWidget(self.undo_bar)
         layout.addWidget(self.splitter, 1)
         ctx.tasks.changed.connect(self.reload)
         ctx.session_replaced.connect(self._refresh_filters)
@@ -284,7 +303,25 @@ class ReviewPage(QWidget):
     # -- reviewing -----------------------------------------------------------------------------
 
     def approve_selected(self) -> int:
-        return self._review(self.selected_ids(), True, None)
+        """Approve the selection; several visits are approved after one confirmation."""
+        ids = self.selected_ids()
+        if len(ids) <= 1:
+            return self._review(ids, True, None)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Approve visits"),
+            self.tr("Approve the %n selected visit(s)?", "", len(ids)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Approve all"))
+        box.button(QMessageBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.accepted.connect(lambda: self._review(ids, True, None))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.confirm_box = box
+        box.open()
+        return 0
 
     def return_selected(self) -> CommentDialog | None:
         ids = self.selected_ids()
@@ -300,15 +337,42 @@ class ReviewPage(QWidget):
         return dialog
 
     def _review(self, ids: list[str], approve: bool, comment: str | None) -> int:
-        done = 0
+        if not ids:
+            return 0
         try:
-            for visit_id in ids:
-                ops.review_visit(self.ctx.store, visit_id, approve, comment)
-                done += 1
+            done = ops.review_visits(self.ctx.store, ids, approve, comment)
         except ProtocolError as exc:
             self.ctx.tasks.show_error(exc, self)
-        if done:
-            emit(self.reviewed, done, approve)
-            self.ctx.tasks.notify_changed()
-            self.table.setFocus()
-        return done
+            return 0
+        self.last_reviewed = done
+        text = (
+            self.tr("Approved %n visit(s).", "", len(done))
+            if approve
+            else self.tr("Returned %n visit(s) to the worker.", "", len(done))
+        )
+        self.undo_text.setText(text)
+        self.undo_bar.show()
+        emit(self.reviewed, len(done), approve)
+        self.ctx.tasks.notify_changed()
+        self.table.setFocus()
+        return len(done)
+
+    def undo(self) -> int:
+        """撤销: the last review decision is taken back (the visits wait for review again)."""
+        reviewed, self.last_reviewed = self.last_reviewed, []
+        self.undo_bar.hide()
+        if not reviewed:
+            return 0
+        try:
+            ops.undo_reviews(self.ctx.store, reviewed)
+        except ProtocolError as exc:
+            self.ctx.tasks.show_error(exc, self)
+            return 0
+        self.ctx.tasks.notify_changed()
+        self._select_ids([r["id"] for r in reviewed])
+        return len(reviewed)
+
+    def _select_ids(self, ids: list[str]) -> None:
+        rows = [self.model.row_of(i) for i in ids if self.model.row_of(i) >= 0]
+        if rows:
+            self._select_rows(sorted(rows))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from . import codes
 from .errors import WorkflowError
@@ -83,3 +85,64 @@ def visit_interval_days(tags: Iterable[str]) -> int:
     if tag_set & MONTHLY_TAGS:
         return 30
     return DEFAULT_INTERVAL_DAYS
+
+
+# Tags that make a household a key household (重点户), on the household or on a resident.
+KEY_TAGS = WEEKLY_TAGS | MONTHLY_TAGS
+
+
+def household_interval_days(
+    stored: int | None, household_tags: Iterable[str], resident_tags: Iterable[str] = ()
+) -> int:
+    """How often a household is due, judged on its own tags and its living residents' tags.
+
+    Imported ledgers put 独居老人 or 低保 on the person, not on the household; such a household
+    is as key as one tagged itself. The stored interval may be shorter than the tags ask
+    for, never longer: a household holding a 7-day tag (its own or a resident's) is due
+    every 7 days at most.
+    """
+    own = stored or visit_interval_days(household_tags)
+    return min(own, visit_interval_days([*household_tags, *resident_tags]))
+
+
+# A resident who left for good is recorded without new protocol fields: ``present`` false and
+# a marker at the start of ``notes`` (kept in every ledger and on every laptop):
+# 【已故 2026-11-30】 for a death, 【迁出 2026-11-30：江苏省南京市】 for a move (destination
+# optional). ``present`` false without a marker is 外出, away for a while.
+DECEASED_MARK = "已故"
+MOVED_OUT_MARK = "迁出"
+_DEPARTURE = re.compile(r"^【(已故|迁出)\s*(\d{4}-\d{2}-\d{2})?(?:[：:]([^】]*))?】\s*")
+
+
+@dataclass(frozen=True)
+class Residence:
+    """Where a resident stands: ``present`` 在住, ``away`` 外出, ``moved_out`` 迁出,
+    ``deceased`` 已故; with the date and destination of a departure."""
+
+    state: str
+    date: str | None = None
+    destination: str | None = None
+    notes: str | None = None  # the notes without the marker
+
+    @property
+    def gone(self) -> bool:
+        """Left for good: no longer met on a visit, no longer makes the household key."""
+        return self.state in ("moved_out", "deceased")
+
+
+def residence(present: bool | None, notes: str | None) -> Residence:
+    match = _DEPARTURE.match(notes or "")
+    if match is not None:
+        rest = (notes or "")[match.end() :] or None
+        state = "deceased" if match.group(1) == DECEASED_MARK else "moved_out"
+        destination = (match.group(3) or "").strip() or None
+        return Residence(state, match.group(2), destination, rest)
+    return Residence("away" if present is False else "present", notes=notes)
+
+
+def departure_note(state: str, day: str, destination: str | None, notes: str | None) -> str:
+    """The notes of a resident who died or moved out: the marker, then the earlier notes."""
+    mark = DECEASED_MARK if state == "deceased" else MOVED_OUT_MARK
+    where = f"：{destination.strip()}" if destination and destination.strip() else ""
+    rest = residence(True, notes).notes
+    return f"【{mark} {day}{where}】" + (f" {rest}" if rest else "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from gridworker.domain import operations as ops
@@ -140,6 +141,9 @@ def test_approve_with_a_return_with_r_and_a_batch_reach_the_worker(qtbot, ui_wor
     focus_table(qtbot, window)
     with qtbot.waitSignal(page.reviewed, timeout=3000) as reviewed:
         qtbot.keyClick(page.table, Qt.Key.Key_A)
+        # Several at once: asked once.
+        assert page.confirm_box is not None and page.confirm_box.isVisible()
+        page.confirm_box.button(QMessageBox.StandardButton.Yes).click()
     assert reviewed.args == [2, True]
     assert [visit_row(store, v)["review_status"] for v in visits[2:]] == ["approved"] * 2
     assert queue_ids(page) == []
