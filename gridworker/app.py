@@ -158,7 +158,7 @@ class Launcher:
         self.window.show()
         from PySide6.QtCore import QCoreApplication
 
-        self.window.statusBar().showMessage(
+        self.window.show_status(
             QCoreApplication.translate("Launcher", "Logged in online.")
             if session.online
             else QCoreApplication.translate(

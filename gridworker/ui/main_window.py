@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -86,8 +93,18 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.user_label = QLabel()
+        # Notices go to a label of their own, not QStatusBar.showMessage: a temporary message
+        # was drawn over the user's name for its whole duration.
+        self.status_notice = QLabel()
+        self.status_notice.setObjectName("statusNotice")
+        self.status_notice.hide()
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self.clear_status)
         self.indicator = SyncIndicator(ctx, self.sync)
+        self.statusBar().setSizeGripEnabled(False)
         self.statusBar().addWidget(self.user_label)
+        self.statusBar().addWidget(self.status_notice, 1)
         self.statusBar().addPermanentWidget(self.indicator)
         self._build_actions()
 
@@ -105,9 +122,12 @@ class MainWindow(QMainWindow):
         ctx.tasks.changed.connect(self._refresh_titles)
         ctx.session_replaced.connect(self._refresh_titles)
         self._refresh_titles()
+        self._visit_dialogs: dict[str, VisitDialog] = {}
+        self._closing_after_sync = False
         self.resize(1280, 800)
         self._fresh_splitters = True
         self.restore_layout()
+        self.fit_to_screen()
 
     # -- actions and shortcuts ---------------------------------------------------------------
 
@@ -207,10 +227,18 @@ class MainWindow(QMainWindow):
         return dialog
 
     def edit_visit(self, visit: dict[str, Any]) -> VisitDialog | None:
+        # A double click also sends "activated": one dialog per visit, the open one raised.
+        open_dialog = self._visit_dialogs.get(visit["id"])
+        if open_dialog is not None:
+            open_dialog.raise_()
+            open_dialog.activateWindow()
+            return open_dialog
         detail = queries.household_detail(self.ctx.store, visit["household_id"])
         if detail is None:
             return None
         dialog = VisitDialog(self.ctx, detail, visit, parent=self)
+        self._visit_dialogs[visit["id"]] = dialog
+        dialog.finished.connect(lambda _r, vid=visit["id"]: self._visit_dialogs.pop(vid, None))
         dialog.open()
         return dialog
 
@@ -260,7 +288,7 @@ class MainWindow(QMainWindow):
             if approved
             else self.tr("%n visit(s) returned to the worker", "", count)
         )
-        self.statusBar().showMessage(text, 5000)
+        self.show_status(text, 5000)
 
     def sync_now(self) -> bool:
         return self.sync.sync_now(automatic=False)
@@ -349,6 +377,22 @@ class MainWindow(QMainWindow):
             self._tab_text(self.coverage, self.tr("Coverage"))
         self._update_actions()
 
+    def show_status(self, text: str, msecs: int = 0) -> None:
+        """A short notice in the status bar in place of the user's name (for ``msecs``)."""
+        self.user_label.hide()
+        self.status_notice.setText(text)
+        self.status_notice.setToolTip(text)
+        self.status_notice.show()
+        if msecs:
+            self._notice_timer.start(msecs)
+        else:
+            self._notice_timer.stop()
+
+    def clear_status(self) -> None:
+        self.status_notice.hide()
+        self.status_notice.clear()
+        self.user_label.show()
+
     def _tab_text(self, page: QWidget, text: str) -> None:
         self.tabs.setTabText(self.tabs.indexOf(page), text)
 
@@ -359,6 +403,7 @@ class MainWindow(QMainWindow):
         geometry = settings.layout("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self.fit_to_screen()
         state = settings.layout("main/state")
         if state is not None:
             self.restoreState(state)
@@ -368,8 +413,29 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(saved)
                 self._fresh_splitters = False
 
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, status bar included, on the screen's available area (a
+        1366×768 laptop has about 728 pixels under its task bar)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        # The frame's decorations are only known once shown: assume a title bar until then.
+        extra_w = max(frame.width() - self.width(), 0 if self.isVisible() else 16)
+        extra_h = max(frame.height() - self.height(), 0 if self.isVisible() else 40)
+        width = min(self.width(), area.width() - extra_w)
+        height = min(self.height(), area.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        x = min(max(frame.x(), area.x()), area.right() - width - extra_w + 1)
+        y = min(max(frame.y(), area.y()), area.bottom() - height - extra_h + 1)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.fit_to_screen()  # the frame's real decorations are known now
         if self._fresh_splitters:  # first start: list 60 %, detail 40 %
             self._fresh_splitters = False
             width = self.width() - 16
@@ -392,6 +458,57 @@ class MainWindow(QMainWindow):
         return splitters
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing_after_sync and not self._may_close():
+            event.ignore()
+            return
         self.save_layout()
         self.sync.stop()
+        self.sync.stop_probe()
         super().closeEvent(event)
+
+    def _may_close(self) -> bool:
+        """Unsent work and a reachable server: offer a last sync before quitting."""
+        # A stopped controller (device revoked, or the app already shutting down) syncs no more.
+        if self.sync.running or self.sync.stopped or not self.sync.online:
+            return True
+        pending = queries.status(self.ctx.store)["pending"]
+        if not pending:
+            return True
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Unsent changes"))
+        box.setText(self.tr("%n change(s) have not been sent to the server yet.", "", pending))
+        box.setInformativeText(
+            self.tr(
+                "They stay safe on this laptop and are sent at the next sync, even after you "
+                "quit. Sync now and quit when it is done?"
+            )
+        )
+        sync_button = box.addButton(self.tr("Sync, then quit"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Quit without syncing"), QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(self.tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(sync_button)
+        box.setEscapeButton(cancel)
+        self.quit_box = box
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is cancel or clicked is None:
+            return False
+        if clicked is sync_button:
+            self._sync_then_close()
+            return False
+        return True
+
+    def _sync_then_close(self) -> None:
+        def close_now(*_args: Any) -> None:
+            self.sync.finished.disconnect(close_now)
+            self.sync.failed.disconnect(close_now)
+            self._closing_after_sync = True
+            self.close()
+
+        self.sync.finished.connect(close_now)
+        self.sync.failed.connect(close_now)
+        if not self.sync.sync_now(automatic=True):
+            close_now()
+        else:
+            self.show_status(self.tr("Sending your changes, then quitting…"))

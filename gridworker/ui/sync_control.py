@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from gridworker.client.engine import SyncReport
 from gridworker.client.http import AuthRequired, DeviceRevoked, Offline, ServerError
+from gridworker.client.probe import server_reachable
 from gridworker.domain import queries
 
 from . import labels
@@ -18,6 +19,8 @@ from .context import AppContext
 from .qtcompat import emit
 
 log = logging.getLogger(__name__)
+
+PROBE_SECONDS = 45
 
 
 class SyncController(QObject):
@@ -40,6 +43,12 @@ class SyncController(QObject):
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(lambda: self.sync_now(automatic=True))
         self._network = _watch_network(self._network_changed)
+        # Between syncs, a health probe keeps 在线/离线 true to the server's state.
+        self.probe_timer = QTimer(self)
+        self.probe_timer.setInterval(PROBE_SECONDS * 1000)
+        self.probe_timer.timeout.connect(self.probe)
+        self.probing = False
+        self.probe_timer.start()
 
     # -- when ------------------------------------------------------------------------------------
 
@@ -51,6 +60,37 @@ class SyncController(QObject):
     def stop(self) -> None:
         self.stopped = True
         self.timer.stop()
+
+    def stop_probe(self) -> None:
+        self.probe_timer.stop()
+
+    def probe(self) -> bool:
+        """Ask the server's health off the GUI thread; False when a probe or sync runs."""
+        if self.probing or self.running:
+            return False
+        self.probing = True
+        api = self.ctx.session.api
+        self.ctx.tasks.run(
+            lambda: server_reachable(api),
+            on_done=self._probed,
+            on_error=self._probe_failed,
+            quiet=True,
+        )
+        return True
+
+    def _probed(self, reachable: bool) -> None:
+        self.probing = False
+        if self.running or reachable == self.online:
+            return
+        was_offline = not self.online
+        self.online = reachable
+        emit(self.state_changed)
+        if was_offline and reachable and not self.stopped:
+            self.sync_now(automatic=True)  # the server is back: send what waits
+
+    def _probe_failed(self, _exc: BaseException) -> bool:
+        self.probing = False
+        return False  # a defect: logged by the task runner
 
     def schedule(self) -> None:
         if self.stopped:

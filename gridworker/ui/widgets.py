@@ -122,9 +122,12 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 6, 6, 6)
+        layout.setContentsMargins(12, 4, 6, 4)
+        # One line at a fixed height: a wrapping banner grew the window past the screen and
+        # pushed the status bar off it.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.text = QLabel()
-        self.text.setWordWrap(True)
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.action = QPushButton()
         self.action.clicked.connect(self.activated)
         self.close_button = QPushButton(self.tr("Dismiss"))
@@ -137,6 +140,7 @@ class Banner(QFrame):
 
     def show_notice(self, text: str, action: str) -> None:
         self.text.setText(text)
+        self.text.setToolTip(text)
         self.action.setText(action)
         self.show()
 

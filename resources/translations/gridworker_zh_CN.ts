@@ -688,6 +688,84 @@
     </message>
 </context>
 <context>
+    <name>DeadlineDialog</name>
+    <message>
+        <source>Change the deadline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No deadline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why (optional): shown in the issue's history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Current deadline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New deadline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DepartureDialog</name>
+    <message>
+        <source>Record a death</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 died. The record stays in the ledger, shown as deceased.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record moving out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 moved away for good. The record stays in the ledger.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 南京市鼓楼区, or another grid's address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Moved &amp;to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>DuePage</name>
     <message>
         <source>Log a visit (Ctrl+N)</source>
@@ -707,6 +785,12 @@
         <source>, %n of them key attention</source>
         <translation>
             <numerusform>，其中重点关注 %n 户</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n with nobody left living there</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
         </translation>
     </message>
 </context>
@@ -1160,6 +1244,49 @@
     </message>
 </context>
 <context>
+    <name>FollowupsPage</name>
+    <message>
+        <source>Open the visit (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the household</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Follow-up done…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Returned visits go back to the supervisor when you save your changes; a follow-up leaves the list when you mark it done.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n returned by the supervisor</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n to follow up</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Follow-up done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What was done (added to the visit's notes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>HouseholdDetail</name>
     <message>
         <source>Choose a household on the left.</source>
@@ -1198,6 +1325,10 @@
         <translation>上报事项 (Ctrl+I)</translation>
     </message>
     <message>
+        <source>Edit household</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Add resident</source>
         <translation>添加居民</translation>
     </message>
@@ -1206,32 +1337,40 @@
         <translation>编辑</translation>
     </message>
     <message>
-        <source>Mark moved out</source>
-        <translation>标记迁出</translation>
+        <source>Away</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Mark deceased</source>
-        <translation>标记已故</translation>
+        <source>Moved out…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deceased…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Living here</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Open visit</source>
         <translation>查看/修改走访</translation>
     </message>
     <message>
+        <source>(the head of household's phone is %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>%1 days</source>
         <translation>%1 天</translation>
     </message>
     <message>
-        <source>never visited</source>
-        <translation>从未走访</translation>
-    </message>
-    <message>
-        <source>due now</source>
-        <translation>已到期待访</translation>
-    </message>
-    <message>
-        <source>next by %1</source>
-        <translation>下次 %1 前</translation>
+        <source>Every resident has moved out or died: tell the supervisor.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Residents (%1)</source>
@@ -1246,16 +1385,127 @@
         <translation>事项（%1）</translation>
     </message>
     <message>
-        <source>Mark %1 as moved out? The record stays in the ledger.</source>
-        <translation>将 %1 标记为迁出？记录仍保留在台账中。</translation>
+        <source>never visited</source>
+        <translation>从未走访</translation>
     </message>
     <message>
-        <source>Mark %1 as deceased? The record stays in the ledger.</source>
-        <translation>将 %1 标记为已故？记录仍保留在台账中。</translation>
+        <source>never met in person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>last met %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>due now</source>
+        <translation>已到期待访</translation>
+    </message>
+    <message>
+        <source>next by %1</source>
+        <translation>下次 %1 前</translation>
+    </message>
+    <message>
+        <source>Mark %1 as away for a while (still of this household)?</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Confirm</source>
         <translation>确认</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdDialog</name>
+    <message>
+        <source>Edit household</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add household</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estate or street, e.g. 朐阳小区</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Building</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Made from the parts above; can be edited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mobile, or landline with area code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(not recorded)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Address parts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Head of household</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit every</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>N&amp;otes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save (Ctrl+Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>These tags make it a key household: visited every %1 days at most.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also change the phone of the head of household %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1289,12 +1539,16 @@
         <translation>下次走访</translation>
     </message>
     <message>
+        <source>Nobody left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <source>Due</source>
-        <translation>待访</translation>
+        <source>Match: %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1310,6 +1564,14 @@
     <message>
         <source>Due only</source>
         <translation>只看待访</translation>
+    </message>
+    <message>
+        <source>Add household</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A new building, new arrivals (Ctrl+Shift+N)</source>
+        <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
         <source>%n household(s)</source>
@@ -1523,6 +1785,10 @@
         <translation>改派…</translation>
     </message>
     <message>
+        <source>Change deadline…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Add a comment</source>
         <translation>添加处置说明</translation>
     </message>
@@ -1549,6 +1815,14 @@
     <message>
         <source>Reassigned to %1</source>
         <translation>改派给 %1</translation>
+    </message>
+    <message>
+        <source>Deadline changed to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deadline removed</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1582,6 +1856,21 @@
         <translation>
             <numerusform>共 %n 件</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <source>Never visited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Due today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Overdue %n day(s)</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1725,20 +2014,20 @@
         <translation>逾期自</translation>
     </message>
     <message>
-        <source>Never visited</source>
-        <translation>从未走访</translation>
+        <source>Key</source>
+        <translation>重点</translation>
     </message>
     <message>
-        <source>Since %1</source>
-        <translation>%1 起</translation>
+        <source>Nobody left</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Attention</source>
         <translation>关注</translation>
     </message>
     <message>
-        <source>Key</source>
-        <translation>重点</translation>
+        <source>Every resident has moved out or died</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Head of household</source>
@@ -1749,8 +2038,40 @@
         <translation>标签</translation>
     </message>
     <message>
-        <source>Due since</source>
-        <translation>到期</translation>
+        <source>Every</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Returned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Follow-up</source>
+        <translation>需跟进</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>走访结果</translation>
+    </message>
+    <message>
+        <source>Supervisor's comment / notes</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Name</source>
@@ -1777,28 +2098,24 @@
         <translation>状态</translation>
     </message>
     <message>
-        <source>Living here</source>
-        <translation>在住</translation>
+        <source>Deceased</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Moved out</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Away</source>
         <translation>外出</translation>
     </message>
     <message>
-        <source>Time</source>
-        <translation>时间</translation>
-    </message>
-    <message>
-        <source>Outcome</source>
-        <translation>走访结果</translation>
+        <source>Living here</source>
+        <translation>在住</translation>
     </message>
     <message>
         <source>Review</source>
         <translation>审核</translation>
-    </message>
-    <message>
-        <source>Follow-up</source>
-        <translation>需跟进</translation>
     </message>
     <message>
         <source>Yes</source>
@@ -1811,6 +2128,10 @@
     <message>
         <source>Returned: %1</source>
         <translation>已退回：%1</translation>
+    </message>
+    <message>
+        <source> (overdue %n day(s))</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Title</source>
@@ -1959,6 +2280,10 @@
         <translation>冲突与被拒</translation>
     </message>
     <message>
+        <source>Visits to fix</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Review visits</source>
         <translation>走访审核</translation>
     </message>
@@ -2034,6 +2359,12 @@
         <source>Show</source>
         <translation>查看</translation>
     </message>
+    <message numerus="yes">
+        <source>The supervisor returned %n visit(s) to you.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
     <message>
         <source>Gridworker</source>
         <translation>网格员工作台</translation>
@@ -2045,6 +2376,10 @@
     <message>
         <source>Due today (%1)</source>
         <translation>今日待访（%1）</translation>
+    </message>
+    <message>
+        <source>To fix (%1)</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Issue oversight (%1)</source>
@@ -2061,6 +2396,36 @@
     <message>
         <source>Review (%1)</source>
         <translation>审核（%1）</translation>
+    </message>
+    <message>
+        <source>Unsent changes</source>
+        <translation>有未发送的修改</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) have not been sent to the server yet.</source>
+        <translation>
+            <numerusform>%n 条修改尚未发送到服务器。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>They stay safe on this laptop and are sent at the next sync, even after you quit. Sync now and quit when it is done?</source>
+        <translation>这些修改仍安全保存在这台电脑上，退出后也不会丢失，下次同步时会自动发送。要现在同步，完成后再退出吗？</translation>
+    </message>
+    <message>
+        <source>Sync, then quit</source>
+        <translation>同步后退出</translation>
+    </message>
+    <message>
+        <source>Quit without syncing</source>
+        <translation>直接退出</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Sending your changes, then quitting…</source>
+        <translation>正在发送修改，完成后退出…</translation>
     </message>
 </context>
 <context>
@@ -2213,8 +2578,12 @@
         <translation>手机号，或带区号的固定电话</translation>
     </message>
     <message>
-        <source>Living here (uncheck if away or moved out)</source>
-        <translation>在住（外出或迁出时取消勾选）</translation>
+        <source>Living here (uncheck if away for a while)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also change the household's phone</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>&amp;Name</source>
@@ -2283,6 +2652,10 @@
         <source>To</source>
         <translation>到</translation>
     </message>
+    <message>
+        <source>Undo (Ctrl+Z)</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message numerus="yes">
         <source>%n visit(s) waiting</source>
         <translation>
@@ -2294,6 +2667,24 @@
         <translation>
             <numerusform>已选 %n 条</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Approve visits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Approve the %n selected visit(s)?</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Approve all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
         <source>Return %n visit(s) to the worker</source>
@@ -2308,6 +2699,18 @@
     <message>
         <source>Return</source>
         <translation>退回</translation>
+    </message>
+    <message numerus="yes">
+        <source>Approved %n visit(s).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Returned %n visit(s) to the worker.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>

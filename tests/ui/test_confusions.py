@@ -1,0 +1,108 @@
+"""Issue 11, "things that confused the tester": the window, the status bar, quitting, the
+health probe, one dialog per visit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
+
+from gridworker.domain import operations as ops
+from gridworker.domain import queries
+from tests.ui.test_visits_and_sync import open_window
+
+
+def _inside_screen(window) -> bool:
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    return area.contains(window.frameGeometry())
+
+
+def test_the_window_fits_the_screen_first_and_after_a_restore(qtbot, ui_world):
+    window, _homes = open_window(qtbot, ui_world)
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    assert window.height() <= area.height() and window.width() <= area.width()
+    assert _inside_screen(window)
+    # A geometry saved on a bigger screen comes back within this one.
+    window.hide()
+    window.resize(2400, 1600)
+    window.move(900, 700)
+    window.save_layout()
+    again = ui_world.window(window.ctx.session)
+    assert again.height() <= area.height() and again.width() <= area.width()
+    assert _inside_screen(again)
+
+
+def test_the_banner_leaves_the_status_bar_in_place(qtbot, ui_world):
+    window, _homes = open_window(qtbot, ui_world)
+    height = window.height()
+    bar = window.statusBar()
+    window._notice(3, 2)
+    qtbot.waitUntil(window.banner.isVisible, timeout=2000)
+    QGuiApplication.processEvents()
+    assert window.height() == height
+    assert bar.isVisible() and bar.geometry().bottom() <= window.rect().bottom()
+    assert window.banner.height() < 60
+
+
+def test_a_notice_replaces_the_user_label_instead_of_drawing_over_it(qtbot, ui_world):
+    window, _homes = open_window(qtbot, ui_world)
+    window.show_status("已联网登录。", 50)
+    assert window.status_notice.isVisible() and not window.user_label.isVisible()
+    assert window.statusBar().currentMessage() == ""
+    qtbot.waitUntil(lambda: window.user_label.isVisible(), timeout=2000)
+    assert not window.status_notice.isVisible()
+
+
+def test_quitting_with_unsent_changes_offers_a_last_sync(qtbot, ui_world):
+    window, homes = open_window(qtbot, ui_world)
+    store = window.ctx.store
+    ops.log_visit(store, homes["li"]["id"], "not_home", notes="敲门无人应答")
+    assert queries.status(store)["pending"] == 1
+    seen: dict[str, str] = {}
+
+    def answer(button_text: str) -> None:
+        box = window.quit_box
+        seen["text"] = box.text() + box.informativeText()
+        seen["buttons"] = "/".join(b.text() for b in box.buttons())
+        next(b for b in box.buttons() if b.text() == button_text).click()
+
+    QTimer.singleShot(0, lambda: answer("取消"))
+    window.close()
+    assert window.isVisible()  # 取消 keeps the window
+    assert "1 条修改尚未发送" in seen["text"] and "仍安全保存在这台电脑上" in seen["text"]
+    assert sorted(seen["buttons"].split("/")) == sorted(["同步后退出", "直接退出", "取消"])
+
+    QTimer.singleShot(0, lambda: answer("同步后退出"))
+    with qtbot.waitSignal(window.sync.finished, timeout=20000):
+        window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert queries.status(store)["pending"] == 0
+
+
+def test_quitting_offline_asks_nothing(qtbot, ui_world):
+    window, homes = open_window(qtbot, ui_world)
+    ops.log_visit(window.ctx.store, homes["li"]["id"], "not_home")
+    window.sync.online = False
+    window.close()
+    assert not window.isVisible()
+
+
+def test_the_health_probe_shows_offline_and_online_between_syncs(qtbot, ui_world):
+    window, _homes = open_window(qtbot, ui_world)
+    assert 30_000 <= window.sync.probe_timer.interval() <= 60_000
+    assert window.sync.online and window.indicator.state.text() == "在线"
+    ui_world.stop_server()
+    with qtbot.waitSignal(window.sync.state_changed, timeout=10000):
+        assert window.sync.probe()
+    assert window.indicator.state.text() == "离线"
+
+
+def test_a_double_click_opens_one_edit_dialog(qtbot, ui_world):
+    window, homes = open_window(qtbot, ui_world)
+    visit = ops.log_visit(window.ctx.store, homes["zhang"]["id"], "met", notes="身体好")
+    first = window.edit_visit(visit)
+    second = window.edit_visit(visit)
+    assert first is second
+    first.done(0)
+    third = window.edit_visit(visit)
+    assert third is not first
+    third.done(0)
