@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -21,7 +20,7 @@ from gridworker.domain import queries
 from sync.protocol.entities import ENTITIES
 
 from .context import AppContext
-from .widgets import error_label
+from .widgets import FormDialog, error_label
 
 Row = dict[str, Any]
 
@@ -30,7 +29,7 @@ TICKET_LENGTH = ENTITIES["issues"].fields["external_ref"].max_length
 TICKET = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9-]{{2,{TICKET_LENGTH - 1}}}$")
 
 
-class _Dialog(QDialog):
+class _Dialog(FormDialog):
     def __init__(self, title: str, parent: QWidget | None):
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -51,6 +50,10 @@ class _Dialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self.watch_text(self.comment)
+
+    def submit(self) -> None:
+        self._accept()
 
     def _accept(self) -> None:
         problem = self.problem()
@@ -71,7 +74,8 @@ class EscalateDialog(_Dialog):
     """上报: to the street office or the 12345 hotline, with the ticket number when there is one."""
 
     def __init__(self, issue: Row, parent: QWidget | None = None):
-        super().__init__(self.tr("Escalate the issue"), parent)
+        # Not "上报事项": that is raising a new issue.
+        super().__init__(self.tr("Escalate to the street or 12345"), parent)
         self.known_ticket = issue.get("external_ref") or ""
         self.ticket = QLineEdit(self.known_ticket)
         self.ticket.setPlaceholderText(self.tr("e.g. 2026112600123 (leave empty if none)"))
@@ -82,6 +86,7 @@ class EscalateDialog(_Dialog):
         self.form.addRow(self.tr("12345 ticket"), self.ticket)
         self.form.addRow(self.tr("Comment (required)"), self.comment)
         self.ok.setText(self.tr("Escalate"))
+        self.watch_text(self.ticket, self.comment)
 
     def ticket_number(self) -> str | None:
         return self.ticket.text().strip() or None

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -31,12 +29,12 @@ from .context import AppContext
 from .fields import CheckedField, FieldSet
 from .photos import PhotoStrip
 from .resident_dialog import with_error
-from .widgets import buddy_label
+from .widgets import FormDialog, buddy_label
 
 Row = dict[str, Any]
 
 
-class IssueDialog(QDialog):
+class IssueDialog(FormDialog):
     def __init__(
         self, ctx: AppContext, household: Row | None = None, parent: QWidget | None = None
     ):
@@ -124,11 +122,10 @@ class IssueDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.accept)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self.accept)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        self.watch_text(self.title, self.description, self.location, self.external_ref)
         self.category.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _fill_subcategories(self) -> None:

@@ -33,6 +33,7 @@ from .photos import PhotoStrip
 from .qtcompat import emit
 from .widgets import (
     FlowLayout,
+    FormDialog,
     current_row,
     detail_pages,
     facts_form,
@@ -68,10 +69,11 @@ def updates_model(parent: Any = None) -> RowsModel:
     )
 
 
-class CommentDialog(QDialog):
-    """The comment that goes with a status change (处置说明)."""
+class CommentDialog(FormDialog):
+    """The comment that goes with a status change (处置说明); ``label`` names it otherwise
+    (a returned visit's 退回意见)."""
 
-    def __init__(self, title: str, parent: QWidget | None = None):
+    def __init__(self, title: str, parent: QWidget | None = None, label: str | None = None):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(420)
@@ -91,12 +93,22 @@ class CommentDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("Comment (required)")))
+        self.label = QLabel(label or self.tr("Comment (required)"))
+        layout.addWidget(self.label)
         layout.addWidget(self.text)
         layout.addWidget(buttons)
+        self.watch_text(self.text)
+
+    def submit(self) -> None:
+        if self.ok.isEnabled():
+            self.accept()
 
     def comment(self) -> str:
         return self.text.toPlainText().strip()
+
+
+# The workflow buttons' fixed order (issue 11: they moved with the issue's state).
+ACTION_ORDER = ("in_progress", "escalated", "resolved", "closed", "open")
 
 
 class IssuePanel(QWidget):
@@ -140,6 +152,7 @@ class IssuePanel(QWidget):
         self.action_flow = FlowLayout(self.actions_box, spacing=6)
         layout.addWidget(self.actions_box)
         self.transition_buttons: dict[str, QPushButton] = {}
+        self.all_actions: dict[str, QPushButton] = {}
 
     def show_issue(self, issue_id: str | None) -> None:
         issue = queries.issue_detail(self.ctx.store, issue_id) if issue_id else None
@@ -170,15 +183,26 @@ class IssuePanel(QWidget):
         self._rebuild_actions(issue)
 
     def _rebuild_actions(self, issue: Row) -> None:
-        self.action_flow.clear()
-        self.transition_buttons = {}
-        for status in ops.transitions_for(self.ctx.store, issue):
+        # Every button keeps its place whatever the issue's state (a click never lands on
+        # another action); those the state does not allow are disabled, not hidden.
+        if not self.all_actions:
+            self._build_actions()
+        allowed = ops.transitions_for(self.ctx.store, issue)
+        for status, button in self.all_actions.items():
+            button.setEnabled(status in allowed)
+        self.transition_buttons = {s: self.all_actions[s] for s in allowed if s in self.all_actions}
+
+    def _build_actions(self) -> None:
+        supervising = self.ctx.user.get("role") in REVIEWER_ROLES
+        for status in ACTION_ORDER:
+            if status == "closed" and not supervising:
+                continue  # only supervisors close issues
             button = QPushButton(self._action_text(status))
             button.setObjectName("primary" if status == "resolved" else "")
             button.clicked.connect(lambda _=False, s=status: self.change_status(s))
             self.action_flow.addWidget(button)
-            self.transition_buttons[status] = button
-        if self.ctx.user.get("role") in REVIEWER_ROLES:
+            self.all_actions[status] = button
+        if supervising:
             reassign = QPushButton(self.tr("Reassign…"))
             reassign.clicked.connect(self.reassign)
             self.action_flow.addWidget(reassign)

@@ -327,7 +327,11 @@ class ReviewPage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = CommentDialog(self.tr("Return %n visit(s) to the worker", "", len(ids)), self)
+        dialog = CommentDialog(
+            self.tr("Return %n visit(s) to the worker", "", len(ids)),
+            self,
+            label=self.tr("Return comment (required)"),
+        )
         dialog.text.setPlaceholderText(
             self.tr("What is missing or wrong: the worker sees this at the next sync")
         )

@@ -9,12 +9,10 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDateTimeEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -33,7 +31,7 @@ from sync.protocol.values import format_time, parse_time
 from . import labels
 from .context import AppContext
 from .photos import PhotoStrip
-from .widgets import FlowLayout, heading
+from .widgets import FlowLayout, FormDialog, heading
 
 Row = dict[str, Any]
 
@@ -49,7 +47,7 @@ def from_qdatetime(value: QDateTime) -> str:
     return format_time(dt.datetime.fromtimestamp(value.toSecsSinceEpoch(), dt.UTC))
 
 
-class VisitDialog(QDialog):
+class VisitDialog(FormDialog):
     def __init__(
         self,
         ctx: AppContext,
@@ -144,8 +142,7 @@ class VisitDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.accept)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self.accept)
+        self.watch_text(self.notes)
         self.notes.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _touch_time(self) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -13,6 +15,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLayoutItem,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -111,6 +116,53 @@ class TagChips(QWidget):
             chip.setObjectName("keyChip" if tag in KEY_TAGS else "chip")
             self.flow.addWidget(chip)
         self.updateGeometry()
+
+
+class FormDialog(QDialog):
+    """A dialog that takes text. Ctrl+Enter submits it (``submit``) wherever the focus is;
+    Esc, 取消 or the close button ask before throwing typed text away."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._texts: dict[QLineEdit | QPlainTextEdit, str] = {}
+        self.discard_box: QMessageBox | None = None
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.submit)
+
+    def submit(self) -> None:
+        """What Ctrl+Enter and the default button do (a validating dialog overrides it)."""
+        self.accept()
+
+    def watch_text(self, *edits: QLineEdit | QPlainTextEdit) -> None:
+        """Edits whose text, once changed, is not thrown away without asking."""
+        for edit in edits:
+            self._texts[edit] = _text_of(edit)
+
+    def typed(self) -> bool:
+        return any(_text_of(edit).strip() != start.strip() for edit, start in self._texts.items())
+
+    def reject(self) -> None:
+        if self.typed() and not self.confirm_discard():
+            return
+        super().reject()
+
+    def confirm_discard(self) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Discard what you typed?"))
+        box.setText(self.tr("You have typed text in this dialog. Close it and lose that text?"))
+        discard = box.addButton(self.tr("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        self.discard_box = box
+        box.exec()
+        self.discard_box = None
+        return box.clickedButton() is discard
+
+
+def _text_of(edit: QLineEdit | QPlainTextEdit) -> str:
+    return edit.text() if isinstance(edit, QLineEdit) else edit.toPlainText()
 
 
 class Banner(QFrame):

@@ -824,8 +824,8 @@
 <context>
     <name>EscalateDialog</name>
     <message>
-        <source>Escalate the issue</source>
-        <translation>上报事项</translation>
+        <source>Escalate to the street or 12345</source>
+        <translation>提级上报（街道或12345）</translation>
     </message>
     <message>
         <source>e.g. 2026112600123 (leave empty if none)</source>
@@ -1284,6 +1284,25 @@
     <message>
         <source>Done</source>
         <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FormDialog</name>
+    <message>
+        <source>Discard what you typed?</source>
+        <translation>放弃已输入的内容？</translation>
+    </message>
+    <message>
+        <source>You have typed text in this dialog. Close it and lose that text?</source>
+        <translation>此对话框中有已输入的文字。关闭后这些文字将丢失，确定关闭吗？</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <source>Keep editing</source>
+        <translation>继续编辑</translation>
     </message>
 </context>
 <context>
@@ -2691,6 +2710,10 @@
         <translation>
             <numerusform>退回 %n 条走访记录</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Return comment (required)</source>
+        <translation>退回意见（必填）</translation>
     </message>
     <message>
         <source>What is missing or wrong: the worker sees this at the next sync</source>

@@ -8,6 +8,7 @@ from PySide6.QtGui import QGuiApplication
 
 from gridworker.domain import operations as ops
 from gridworker.domain import queries
+from tests.ui.conftest import add_households
 from tests.ui.test_visits_and_sync import open_window
 
 
@@ -106,3 +107,116 @@ def test_a_double_click_opens_one_edit_dialog(qtbot, ui_world):
     third = window.edit_visit(visit)
     assert third is not first
     third.done(0)
+
+
+# -- dialogs: Esc asks before discarding, Ctrl+Enter submits, titles and labels ---------------
+
+
+def _answer_discard(dialog, button_text: str, seen: dict) -> None:
+    def click() -> None:
+        box = dialog.discard_box
+        seen["title"] = box.windowTitle()
+        next(b for b in box.buttons() if b.text() == button_text).click()
+
+    QTimer.singleShot(0, click)
+
+
+def test_esc_asks_before_a_typed_note_is_thrown_away(qtbot, ui_world):
+    from PySide6.QtCore import Qt
+
+    window, homes = open_window(qtbot, ui_world)
+    dialog = window.log_visit_for(homes["zhang"]["id"])
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing typed: closes at once
+    assert not dialog.isVisible()
+
+    dialog = window.log_visit_for(homes["zhang"]["id"])
+    dialog.notes.insertPlainText("老人反映楼道灯不亮")
+    seen: dict = {}
+    _answer_discard(dialog, "继续编辑", seen)
+    qtbot.keyClick(dialog.notes, Qt.Key.Key_Escape)
+    assert seen["title"] == "放弃已输入的内容？"
+    assert dialog.isVisible() and dialog.notes.toPlainText() == "老人反映楼道灯不亮"
+    _answer_discard(dialog, "放弃", seen)
+    qtbot.keyClick(dialog.notes, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert queries.status(window.ctx.store)["pending"] == 0
+
+
+def _activate(qtbot, dialog) -> None:
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+
+
+def test_ctrl_enter_submits_every_form_dialog(qtbot, ui_world):
+    from PySide6.QtCore import Qt
+
+    from gridworker.ui.issue_actions import EscalateDialog
+    from gridworker.ui.issues import CommentDialog
+
+    window, _homes = open_window(qtbot, ui_world)
+    issue = ops.raise_issue(window.ctx.store, "井盖破损", "facilities", grid_id=ui_world.grid)
+    window.ctx.tasks.notify_changed()
+    window.open_issue(issue["id"])
+    panel = window.issues.panel
+
+    qtbot.mouseClick(panel.transition_buttons["in_progress"], Qt.MouseButton.LeftButton)
+    comment = next(c for c in panel.findChildren(CommentDialog) if c.isVisible())
+    _activate(qtbot, comment)
+    qtbot.keyClick(comment.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert comment.isVisible()  # empty: a comment is required
+    comment.text.setPlainText("已联系物业")
+    qtbot.keyClick(comment.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not comment.isVisible()
+    assert panel.facts["status"].text() == "处理中"
+
+    escalate = EscalateDialog(panel.issue, panel)
+    escalate.open()
+    _activate(qtbot, escalate)
+    assert escalate.windowTitle() == "提级上报（街道或12345）"
+    raised = window.raise_issue()
+    assert escalate.windowTitle() != raised.windowTitle()
+    raised.done(0)
+    escalate.comment.setPlainText("需街道协调")
+    qtbot.keyClick(escalate.comment, Qt.Key.Key_Enter, Qt.KeyboardModifier.ControlModifier)
+    assert escalate.result() == escalate.DialogCode.Accepted
+
+
+def test_workflow_buttons_keep_their_places(qtbot, ui_world):
+    from PySide6.QtCore import Qt
+
+    from gridworker.ui.issues import CommentDialog
+
+    window, _homes = open_window(qtbot, ui_world)
+    issue = ops.raise_issue(window.ctx.store, "路灯不亮", "facilities", grid_id=ui_world.grid)
+    window.ctx.tasks.notify_changed()
+    window.open_issue(issue["id"])
+    panel = window.issues.panel
+    buttons = panel.actions_box.findChildren(type(panel.household_button))
+    places = {b.text(): b.pos() for b in buttons}
+    qtbot.mouseClick(panel.transition_buttons["resolved"], Qt.MouseButton.LeftButton)
+    comment = next(c for c in panel.findChildren(CommentDialog) if c.isVisible())
+    comment.text.setPlainText("已修好")
+    qtbot.mouseClick(comment.ok, Qt.MouseButton.LeftButton)
+    assert {b.text(): b.pos() for b in buttons} == places
+    enabled = [b.text() for b in buttons if b.isEnabled()]
+    assert "重新打开" in enabled and "开始处理" not in enabled
+    assert not panel.all_actions["in_progress"].isEnabled()
+
+
+def test_the_return_dialog_asks_for_a_return_comment(qtbot, ui_world):
+    from gridworker.ui.issues import CommentDialog
+
+    ui_world.user("wa")
+    worker = ui_world.client("wa")
+    homes = add_households(worker, ui_world.grid)
+    ops.log_visit(worker.store, homes["zhang"]["id"], "met", notes="身体好")
+    worker.syncer.sync()
+    ui_world.user("boss", "supervisor")
+    boss = ui_world.client("boss")
+    boss.syncer.sync()
+    window = ui_world.window(boss)
+    window.review.table.selectRow(0)
+    dialog = window.review.return_selected()
+    assert isinstance(dialog, CommentDialog)
+    assert dialog.label.text() == "退回意见（必填）"
+    dialog.done(0)
