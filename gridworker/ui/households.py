@@ -27,7 +27,14 @@ from .household_model import (
     HouseholdTableModel,
 )
 from .qtcompat import emit
-from .widgets import FlowLayout, current_row, list_and_detail, select_row, table_view
+from .widgets import (
+    FlowLayout,
+    RowLegend,
+    current_row,
+    list_and_detail,
+    select_row,
+    table_view,
+)
 
 SEARCH_DELAY_MS = 150
 
@@ -111,6 +118,8 @@ class HouseholdsPage(QWidget):
         left_layout.addLayout(search_row)
         left_layout.addWidget(filters)
         left_layout.addWidget(self.table, 1)
+        self.legend = RowLegend()  # pink and bold rows, said once
+        left_layout.addWidget(self.legend)
 
         self.detail = HouseholdDetail(ctx)
         self.splitter = list_and_detail("householdsSplitter", left, self.detail)

@@ -8,14 +8,20 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from gridworker import first_login
 from gridworker import session as sessions
+from gridworker.client.http import SyncError
 from gridworker.session import Session
 
 from .context import AppSettings
@@ -72,6 +78,28 @@ class LoginDialog(QDialog):
         form.addRow(self.tr("&Server"), self.server)
         form.addRow(self.tr("&User name"), self.username)
         form.addRow(self.tr("&Password"), self.password)
+
+        # 高级: the CA bundle of a government intranet's own certificate authority.
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setText(self.tr("Advanced"))
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced = QWidget()
+        advanced_form = QFormLayout(self.advanced)
+        advanced_form.setContentsMargins(0, 0, 0, 0)
+        self.ca_bundle = QLineEdit(settings.ca_bundle or "")
+        self.ca_bundle.setPlaceholderText(self.tr("Only for a server with its own certificate"))
+        browse = QPushButton(self.tr("Choose…"))
+        browse.clicked.connect(self.choose_ca_bundle)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_bundle, 1)
+        ca_row.addWidget(browse)
+        advanced_form.addRow(self.tr("CA certificate"), ca_row)
+        self.advanced.setVisible(bool(self.ca_bundle.text()))
+        self.advanced_toggle.setChecked(self.advanced.isVisible())
+        self.advanced_toggle.toggled.connect(self._show_advanced)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -84,6 +112,8 @@ class LoginDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(heading(self.tr("Grid worker's desk"), name="loginHeading"))
         layout.addLayout(form)
+        layout.addWidget(self.advanced_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.advanced)
         layout.addWidget(self.hint)
         layout.addWidget(self.error)
         layout.addWidget(self.mode)
@@ -103,15 +133,45 @@ class LoginDialog(QDialog):
         if not server or not username or not password:
             self._show_error(self.tr("Enter the server, your user name and your password."))
             return
+        problem = first_login.check_server_url(server)
+        if problem:
+            self._show_error(problem)
+            self.server.setFocus()
+            return
         self._busy(True)
         self.mode.setText(self.tr("Logging in…"))
         self.mode.show()
-        ca_bundle = self.settings.ca_bundle or None
-        self.tasks.run(
-            lambda: sessions.login(self.data_dir, server, username, password, ca_bundle=ca_bundle),
-            on_done=self._logged_in,
-            on_error=self._failed,
+        ca_bundle = self.ca_bundle.text().strip() or None
+        self.settings.ca_bundle = ca_bundle or ""
+        data_dir = self.data_dir
+
+        def attempt() -> Session:
+            existed = first_login.profile_exists(data_dir, server, username)
+            try:
+                return sessions.login(data_dir, server, username, password, ca_bundle=ca_bundle)
+            except SyncError as exc:
+                if not existed:  # a failed first login leaves no empty profile behind
+                    first_login.discard_new_profile(data_dir, server, username)
+                raise first_login.explain(exc, server, first_login=not existed) from None
+
+        self.tasks.run(attempt, on_done=self._logged_in, on_error=self._failed)
+
+    def _show_advanced(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.advanced_toggle.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
+        self.adjustSize()
+
+    def choose_ca_bundle(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Choose the CA certificate"),
+            self.ca_bundle.text(),
+            self.tr("Certificates (*.pem *.crt *.cer);;All files (*)"),
+        )
+        if path:
+            self.ca_bundle.setText(path)
 
     def _logged_in(self, session: Session) -> None:
         self._busy(False)
@@ -140,6 +200,8 @@ class LoginDialog(QDialog):
         if message is None:
             return False  # a defect: logged and shown by the task runner
         self._show_error(message)
+        if getattr(exc, "code", "") == "tls_error":
+            self.advanced_toggle.setChecked(True)  # the CA setting the message points to
         self.password.setFocus()
         self.password.selectAll()
         return True

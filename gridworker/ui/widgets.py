@@ -165,6 +165,23 @@ def _text_of(edit: QLineEdit | QPlainTextEdit) -> str:
     return edit.text() if isinstance(edit, QLineEdit) else edit.toPlainText()
 
 
+class RowLegend(QWidget):
+    """What the household list's row styles mean: pink = due for a visit, bold = key household."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        self.due = QLabel(self.tr("Due for a visit"))
+        self.due.setObjectName("legendDue")
+        self.key = QLabel(self.tr("Key household"))
+        self.key.setObjectName("legendKey")
+        for label in (self.due, self.key):
+            layout.addWidget(label)
+        layout.addStretch(1)
+
+
 class Banner(QFrame):
     """A notice across the top of a screen, with an action and a close button."""
 

@@ -2212,6 +2212,22 @@
         <translation>密码(&amp;P)</translation>
     </message>
     <message>
+        <source>Advanced</source>
+        <translation>高级</translation>
+    </message>
+    <message>
+        <source>Only for a server with its own certificate</source>
+        <translation>仅当服务器使用单位自建证书时填写</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>CA certificate</source>
+        <translation>CA 证书</translation>
+    </message>
+    <message>
         <source>Log in</source>
         <translation>登录</translation>
     </message>
@@ -2234,6 +2250,14 @@
     <message>
         <source>Logging in…</source>
         <translation>正在登录…</translation>
+    </message>
+    <message>
+        <source>Choose the CA certificate</source>
+        <translation>选择 CA 证书文件</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
+        <translation>证书文件 (*.pem *.crt *.cer);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Logged in online.</source>
@@ -2734,6 +2758,17 @@
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>RowLegend</name>
+    <message>
+        <source>Due for a visit</source>
+        <translation>粉色：应走访</translation>
+    </message>
+    <message>
+        <source>Key household</source>
+        <translation>粗体：重点户</translation>
     </message>
 </context>
 <context>
