@@ -274,9 +274,10 @@ class _Planner:
         return out
 
     def _is_total(self, values: list[object], cells: dict[str, object]) -> bool:
-        if "name" in cells:
+        # "合计" is often typed in the name column itself: a person is never called that.
+        if "id_number" in cells:
             return False
-        return any(isinstance(v, str) and SPACES.sub("", v) in _TOTAL_WORDS for v in values)
+        return any(isinstance(v, str) and _is_total_word(v) for v in values)
 
     def _read(self, row: _Row) -> None:
         cells = row.cells
@@ -298,11 +299,11 @@ class _Planner:
         hh = row.household
         for target in ("address", "building", "unit", "room", "head_name", "household_notes"):
             hh[_HOUSEHOLD_OF[target]] = cell_text(cells.get(target))
-        hh["phone"] = parsed("household_phone", parse.phone)
+        hh["phone"] = parsed("household_phone", _phone)
         hh["kind"] = parsed(
             "household_kind", lambda v, w: parse.lookup(v, parse.KIND_WORDS, "户类型")
         )
-        hh["tags"] = parsed("household_tags", lambda v, w: parse.tags(v, "户标签")) or []
+        hh["tags"] = parsed("household_tags", lambda v, w: _tags(v, w, "户标签")) or []
         hh["visit_interval_days"] = parsed(
             "visit_interval_days", lambda v, w: parse.integer(v, "走访周期")
         )
@@ -314,8 +315,8 @@ class _Planner:
         res["relation"] = parsed(
             "relation", lambda v, w: parse.lookup(v, parse.RELATION_WORDS, "与户主关系")
         )
-        res["phone"] = parsed("phone", parse.phone)
-        res["tags"] = parsed("tags", lambda v, w: parse.tags(v, "人员类别")) or []
+        res["phone"] = parsed("phone", _phone)
+        res["tags"] = parsed("tags", lambda v, w: _tags(v, w, "人员类别")) or []
         res["present"] = parsed("present", lambda v, w: parse.present(v, "居住状态"))
         res["notes"] = cell_text(cells.get("notes"))
         self._birth_date(row)
@@ -454,6 +455,10 @@ class _Planner:
             current = planned.values.get(name)
             if current in (None, []):
                 planned.values[name] = value
+            elif name == "head_name" and "head_name" not in row.cells:
+                # A member's own name standing in for a missing 户主姓名 column is no
+                # disagreement: only the 户主姓名 column itself is compared.
+                continue
             elif not _same(name, current, value):
                 label = HOUSEHOLD_FIELDS[name].label
                 target = {v: k for k, v in _HOUSEHOLD_OF.items()}[name]
@@ -555,6 +560,53 @@ _SUFFIXES = {
     "unit": (("单元",), "单元"),
     "room": (("室", "号", "户"), "室"),
 }
+
+
+def _is_total_word(value: str) -> bool:
+    text = SPACES.sub("", value).rstrip(":：")
+    return text in _TOTAL_WORDS or any(
+        text.startswith(word + sep) for word in _TOTAL_WORDS for sep in (":", "：")
+    )
+
+
+def _phone(value: object, warn: parse.Warn) -> str | None:
+    """``parse.phone``, saying what is wrong with an all-digit number of the wrong length
+    (its own message, "只能包含数字", blamed the digits)."""
+    try:
+        return parse.phone(value, warn)
+    except CellError as exc:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        digits = SPACES.sub("", str(value)).lstrip("'")
+        if exc.code == "invalid_phone" and digits.isdigit() and len(digits) not in (11, 12):
+            raise CellError(
+                exc.code,
+                f"联系电话位数不对（{len(digits)} 位）：手机号应为 11 位，"
+                "固定电话应带区号（如 0518-85123456）",
+            ) from None
+        raise
+
+
+def _tags(value: object, warn: parse.Warn, label: str) -> list[str]:
+    """The known tags of a cell; an unknown word is dropped with a warning (the person or
+    household is still imported)."""
+    try:
+        return parse.tags(value, label)
+    except CellError:
+        pass
+    known: list[str] = []
+    unknown: list[str] = []
+    for word in parse._SEPARATORS.split(str(cell_text(value) or "")):
+        if not word:
+            continue
+        try:
+            codes = parse.tags(word, label)
+        except CellError:
+            unknown.append(word)
+            continue
+        known += [code for code in codes if code not in known]
+    warn("unknown_tag", f"{label}中的“{'、'.join(unknown)}”不是可识别的类别，已忽略")
+    return known
 
 
 def _same(name: str, a: Any, b: Any) -> bool:

@@ -278,10 +278,11 @@ def test_codes_from_chinese_words_and_unknown_ones_named():
     )
     assert [(p.row, p.field, p.severity, p.code) for p in plan.problems] == [
         (4, "phone", "error", "invalid_phone"),
-        (5, "tags", "error", "invalid_code"),
+        (5, "tags", "warning", "unknown_tag"),  # issue 11: imported, the word dropped
         (6, "phone", "warning", "several_phones"),
     ]
-    assert "网红" in plan.problems[1].message
+    assert "网红" in plan.problems[1].message and "已忽略" in plan.problems[1].message
+    assert "位数不对" in plan.problems[0].message
     rows = [
         (h.values["kind"], r["name"], r["relation"], r["tags"], r["present"])
         for h in plan.households
@@ -291,6 +292,7 @@ def test_codes_from_chinese_words_and_unknown_ones_named():
     assert rows == [
         ("resident", "甲", "head", ["key_attention", "veteran"], True),
         ("resident", "乙", "child", ["left_behind_child", "pregnant"], False),
+        ("rental", "丁", "tenant", [], True),
         ("shop", "戊", "sibling", [], False),
     ]
 
@@ -660,3 +662,56 @@ def test_a_number_in_two_grids_never_hides_a_duplicate_in_this_one(order):
     for household_id, grid_id in registrations:
         into_g2.register(ZHANG, household_id, grid_id, "g2")
     assert into_g2.residents_by_id_number[ZHANG] == ("home-in-g2", "g2")
+
+
+def test_issue_11_report_wording():
+    """Members' names are no 户主姓名 disagreement; a short all-digit phone is 位数不对; an
+    unknown 人员类别 is dropped with a warning; a 合计 row is one note."""
+    plan = plan_import(
+        table(
+            ["地址", "姓名", "与户主关系", "人员类别", "联系电话"],
+            ["A栋1室", "甲", "户主", "独居老人、网红", "1234"],
+            ["A栋1室", "乙", "配偶", None, None],
+            ["合计", "2人", None, None, None],
+        ),
+        "g1",
+        ExistingData(),
+        now=NOW,
+    )
+    problems = [(p.row, p.field, p.severity, p.code) for p in plan.problems]
+    assert problems == [
+        (2, "phone", "error", "invalid_phone"),
+        (2, "tags", "warning", "unknown_tag"),
+        (4, None, "info", "section_row"),
+    ], plan.problems
+    assert "位数不对" in plan.problems[0].message and "只能包含数字" not in plan.problems[0].message
+    assert not any("不一致" in p.message for p in plan.problems)
+
+
+def test_a_total_in_the_name_column_is_one_note():
+    plan = plan_import(
+        table(
+            ["地址", "姓名", "与户主关系", "人员类别"],
+            ["A栋1室", "甲", "户主", "独居老人"],
+            [None, "合计：", "1户", None],
+        ),
+        "g1",
+        ExistingData(),
+        now=NOW,
+    )
+    assert [(p.row, p.severity, p.code) for p in plan.problems] == [(3, "info", "section_row")]
+    assert plan.counts()["error_rows"] == 0
+
+
+def test_members_names_are_no_head_name_disagreement():
+    plan = plan_import(
+        table(["地址", "姓名"], ["A栋1室", "甲"], ["A栋1室", "乙"]), "g1", ExistingData(), now=NOW
+    )
+    assert not any(p.code == "household_conflict" for p in plan.problems), plan.problems
+    with_column = plan_import(
+        table(["地址", "户主姓名", "姓名"], ["A栋1室", "甲", "甲"], ["A栋1室", "丙", "乙"]),
+        "g1",
+        ExistingData(),
+        now=NOW,
+    )
+    assert [p.code for p in with_column.problems] == ["household_conflict"]
