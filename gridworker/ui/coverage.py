@@ -73,12 +73,26 @@ def behind_model(parent: Any = None) -> RowsModel:
             ),
             Column(
                 translate("Lists", "Overdue since"),
-                lambda r: r.get("overdue_since") or "",
+                overdue_text,
                 foreground=lambda r: URGENT if r.get("overdue_since") else None,
             ),
         ],
         parent=parent,
     )
+
+
+def overdue_text(row: dict[str, Any]) -> str:
+    """When the household became overdue and, when a visit came after that, the visit too: a
+    household visited late still missed its due date ("09-17 起逾期，11-01 已走访")."""
+    since = row.get("overdue_since") or ""
+    visited = labels.local_date(row.get("last_visit")) if row.get("last_visit") else ""
+    if since and visited and visited >= since:
+        return (
+            translate("Lists", "Overdue since %1, visited %2")
+            .replace("%1", since[5:])
+            .replace("%2", visited[5:])
+        )
+    return since
 
 
 class Figure(QFrame):
@@ -239,6 +253,8 @@ class CoveragePage(QWidget):
             (self.tr("Chosen dates"), "custom"),
         ):
             self.period.addItem(text, key)
+        # The last 30 days, not 本月: on the 2nd of a month, 本月 is nearly empty.
+        self.period.setCurrentIndex(self.period.findData("30"))
         self.date_from = filters.date_edit()
         self.date_to = filters.date_edit()
         self.grid = filters.grid_combo(ctx)

@@ -2033,6 +2033,10 @@
         <translation>逾期自</translation>
     </message>
     <message>
+        <source>Overdue since %1, visited %2</source>
+        <translation>%1 起逾期，%2 已走访</translation>
+    </message>
+    <message>
         <source>Key</source>
         <translation>重点</translation>
     </message>

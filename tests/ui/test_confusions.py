@@ -220,3 +220,34 @@ def test_the_return_dialog_asks_for_a_return_comment(qtbot, ui_world):
     assert isinstance(dialog, CommentDialog)
     assert dialog.label.text() == "退回意见（必填）"
     dialog.done(0)
+
+
+def test_coverage_opens_on_the_last_30_days_and_says_a_late_visit(qtbot, ui_world):
+    import datetime as dt
+
+    from gridworker.ui import labels
+    from gridworker.ui.coverage import CoveragePage, behind_model
+
+    ui_world.user("boss", "supervisor")
+    boss = ui_world.client("boss")
+    window = ui_world.window(boss)
+    page = window.coverage
+    assert isinstance(page, CoveragePage)
+    assert page.period.currentText() == "最近 30 天"
+    today = labels.today_local()
+    assert page.date_from.date().toPython() == today - dt.timedelta(days=29)
+    assert page.date_to.date().toPython() == today
+
+    model = behind_model()
+    model.set_rows(
+        [
+            {"address": "1号楼101", "overdue_since": "2026-09-17", "last_visit": None},
+            {
+                "address": "1号楼102",
+                "overdue_since": "2026-09-17",
+                "last_visit": "2026-11-01T02:00:00Z",
+            },
+        ]
+    )
+    assert model.data(model.index(0, 3)) == "2026-09-17"
+    assert model.data(model.index(1, 3)) == "09-17 起逾期，11-01 已走访"
