@@ -46,8 +46,11 @@ def export_ledger(
     with store.read() as conn:
         rows = source.ledger_rows(conn, ENTITY_TABLES, entity, grid_id, date_from, date_to)
         names = source.names(conn, ENTITY_TABLES, entity, rows, users)
-    grid_name = queries.grid_names(store).get(grid_id, grid_id) if grid_id else "全部网格"
-    count = write_ledger(Path(path), entity, rows, names, title=grid_name)
+    grid_names = queries.grid_names(store)
+    names.update(grid_names)  # the 网格 column shows the grid's name, not its id
+    grid_name = grid_names.get(grid_id, grid_id) if grid_id else "全部网格"
+    period = f"{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}" if date_from and date_to else None
+    count = write_ledger(Path(path), entity, rows, names, title=grid_name, period=period)
     suffix = Path(path).suffix.lower().lstrip(".")
     detail = {"entity": entity, "format": suffix, "from": date_from, "to": date_to}
     audit.queue_event(store, "ledger_export", grid_id=grid_id, rows=count, detail=detail)

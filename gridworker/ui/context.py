@@ -48,6 +48,15 @@ class AppSettings:
         self.q.setValue("server/ca_bundle", value.strip())
 
     @property
+    def export_folder(self) -> str:
+        """Where the last ledger was exported to ("" before the first export)."""
+        return str(self._get("ledgers/export_folder", "", str))
+
+    @export_folder.setter
+    def export_folder(self, value: str) -> None:
+        self.q.setValue("ledgers/export_folder", value)
+
+    @property
     def username(self) -> str:
         return str(self._get("login/username", "", str))
 

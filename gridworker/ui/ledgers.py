@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -72,8 +73,15 @@ def target_label(target: str) -> str:
 
 
 def documents_dir() -> Path:
+    """The user's Documents folder when it exists (a fresh Windows profile redirected to a
+    missing OneDrive folder has none), else the home folder."""
     found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(found) if found else Path.home()
+    return Path(found) if found and Path(found).is_dir() else Path.home()
+
+
+def export_folder(remembered: str) -> Path:
+    """The folder of the last export while it exists, else Documents (or home)."""
+    return Path(remembered) if remembered and Path(remembered).is_dir() else documents_dir()
 
 
 # -- export ----------------------------------------------------------------------------------
@@ -153,6 +161,7 @@ class ExportDialog(QDialog):
         ):
             signal.connect(self._suggest_path)
         self._suggested = ""
+        self.overwrite_box: QMessageBox | None = None
         self._suggest_path()
 
     def _suggest_path(self, *_args: Any) -> None:
@@ -166,10 +175,19 @@ class ExportDialog(QDialog):
         if dated:
             name += f"-{self.date_from.date().toString('yyyyMMdd')}-{self.date_to.date().toString('yyyyMMdd')}"
         current = self.path.text().strip()
-        folder = Path(current).parent if current else documents_dir()
-        if not current or current == self._suggested:
+        folder = Path(current).parent if current else export_folder(self.ctx.settings.export_folder)
+        # The name follows the ledger and its period unless the user typed one of their own:
+        # a name kept from another ledger type overwrote that ledger.
+        if not current or current == self._suggested or self._suggested_name(current):
             self._suggested = str(folder / f"{name}{suffix}")
             self.path.setText(self._suggested)
+
+    def _suggested_name(self, path: str) -> bool:
+        """Whether ``path`` carries a name this dialog made up (for any ledger or period)."""
+        stem = Path(path).stem
+        return stem.startswith(f"{self.grid.currentText()}-") or any(
+            f"-{self.entity.itemText(i)}台账" in stem for i in range(self.entity.count())
+        )
 
     def choose_path(self) -> None:
         chosen, _filter = QFileDialog.getSaveFileName(
@@ -203,6 +221,8 @@ class ExportDialog(QDialog):
         if start and end and end < start:
             self._fail(self.tr("The period ends before it starts."))
             return
+        if path.is_file() and not self.confirm_overwrite(path):
+            return
         store = self.ctx.store
         self.export_button.setEnabled(False)
         self.status.setText(self.tr("Exporting…"))
@@ -212,7 +232,23 @@ class ExportDialog(QDialog):
             on_error=self._failed,
         )
 
+    def confirm_overwrite(self, path: Path) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Replace the file?"))
+        box.setText(
+            self.tr("%1 already exists. Replace it with this ledger?").replace("%1", path.name)
+        )
+        replace = box.addButton(self.tr("Replace"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        self.overwrite_box = box
+        box.exec()
+        self.overwrite_box = None
+        return box.clickedButton() is replace
+
     def _done(self, path: Path, rows: int) -> None:
+        self.ctx.settings.export_folder = str(path.parent)
         self.export_button.setEnabled(True)
         self.status.setText(self.tr("%n row(s) exported to %1", "", rows).replace("%1", str(path)))
         self.open_folder.show()

@@ -15,8 +15,10 @@ Row dicts are the entity's stored fields plus, per entity:
 - ``visits``: ``address``, ``head_name`` and ``grid_id`` of the visited household.
 - ``issues``: nothing more.
 
-``names`` maps user ids (workers, reviewers, assignees) and resident ids (people met) to the
-names shown; an id it does not know is shown as its first 8 characters.
+``names`` maps user ids (workers, reviewers, assignees), resident ids (people met) and grid ids
+to the names shown; a user or resident id it does not know is shown as its first 8 characters,
+a grid id as itself. Headers are the app's labels of the fields (``sync.protocol.entities``):
+one label per field, on screen and on paper.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ YES_NO = ("是", "否")
 class Column:
     key: str
     header: str
-    # text, code, subcategory, tags, date, time, bool, int, user, people
+    # text, code, subcategory, tags, date, time, bool, int, user, people, grid
     kind: str = "text"
     codes: codes.CodeSet | None = None  # for kind "code"
     labels: tuple[str, str] = YES_NO  # for kind "bool": (true, false)
@@ -55,12 +57,12 @@ def _code(key: str, header: str, code_set: codes.CodeSet) -> Column:
 
 EXPORT_COLUMNS: dict[str, tuple[Column, ...]] = {
     "households": (
-        Column("grid_id", "网格"),
+        Column("grid_id", "网格", "grid"),
         Column("address", "地址"),
         Column("building", "楼栋"),
         Column("unit", "单元"),
         Column("room", "室"),
-        Column("head_name", "户主"),
+        Column("head_name", "户主姓名"),
         Column("phone", "联系电话"),
         _code("kind", "户类型", codes.HOUSEHOLD_KINDS),
         Column("tags", "户标签", "tags"),
@@ -88,13 +90,13 @@ EXPORT_COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
     "visits": (
         Column("visited_at", "走访时间", "time"),
-        Column("grid_id", "网格"),
+        Column("grid_id", "网格", "grid"),
         Column("address", "地址"),
-        Column("head_name", "户主"),
+        Column("head_name", "户主姓名"),
         _code("outcome", "走访结果", codes.VISIT_OUTCOMES),
-        Column("people_met", "见到的人", "people"),
+        Column("people_met", "见到的人员", "people"),
         Column("worker_id", "走访人", "user"),
-        Column("notes", "备注"),
+        Column("notes", "走访情况"),
         Column("follow_up", "需跟进", "bool", default=False),
         _code("review_status", "审核状态", codes.REVIEW_STATUSES),
         Column("review_comment", "审核意见"),
@@ -102,15 +104,15 @@ EXPORT_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("reviewed_at", "审核时间", "time"),
     ),
     "issues": (
-        Column("grid_id", "网格"),
+        Column("grid_id", "网格", "grid"),
         Column("title", "标题"),
         _code("category", "类别", codes.ISSUE_CATEGORIES),
         Column("subcategory", "子类", "subcategory"),
-        Column("location", "地点"),
+        Column("location", "位置"),
         Column("description", "描述"),
-        _code("priority", "优先级", codes.ISSUE_PRIORITIES),
+        _code("priority", "紧急程度", codes.ISSUE_PRIORITIES),
         _code("status", "状态", codes.ISSUE_STATUSES),
-        Column("due_date", "截止日期", "date"),
+        Column("due_date", "办理期限", "date"),
         Column("assignee_id", "承办人", "user"),
         Column("external_ref", "12345工单号"),
         Column("updated_at", "最近更新", "time"),
@@ -186,6 +188,10 @@ def _renderer(column: Column, names: Mapping[str, str]) -> Callable[[dict[str, A
         value = row.get(key)
         return _name(names, value) if value else None
 
+    def grid(row: dict[str, Any]) -> Cell:
+        value = row.get(key)
+        return names.get(value) or value if value else None
+
     def people(row: dict[str, Any]) -> Cell:
         value = row.get(key) or []
         return TAG_SEPARATOR.join(_name(names, v) for v in value) or None
@@ -201,6 +207,7 @@ def _renderer(column: Column, names: Mapping[str, str]) -> Callable[[dict[str, A
         "int": integer,
         "user": user,
         "people": people,
+        "grid": grid,
     }
     return renderers[kind]
 

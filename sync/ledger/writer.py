@@ -40,11 +40,15 @@ def write_ledger(
     names: Mapping[str, str] | None = None,
     *,
     title: str | None = None,
+    period: str | None = None,
 ) -> int:
     """Write ``rows`` of ``entity`` to ``path`` (.xlsx or .csv); returns the rows written.
 
-    ``title`` names the worksheet (default: the entity's ledger name, e.g. 居民台账); the
-    header stays in row 1 so the file can be imported again. The file is written beside
+    ``title`` names the worksheet (default: the entity's ledger name, e.g. 居民台账). An .xlsx
+    is ready to print: a title row (``title``, the ledger's name, ``period``), a 序号 column,
+    landscape, the header repeated on every page, fit to the page width, page numbers in the
+    footer; its header is in row 2, within the rows the reader scans, so the file can be
+    imported again. A .csv keeps the header in row 1. The file is written beside
     ``path`` first and moved into place, so a failed export never leaves half a file.
     """
     path = Path(path)
@@ -62,7 +66,11 @@ def write_ledger(
         if suffix == ".csv":
             _write_csv(temp, header, body, text_columns)
         else:
-            _write_xlsx(temp, title or SHEET_TITLES[entity], header, body, text_columns)
+            heading = " ".join(part for part in (title, SHEET_TITLES[entity]) if part)
+            heading += f"（{period}）" if period else ""
+            _write_xlsx(
+                temp, title or SHEET_TITLES[entity], header, body, text_columns, heading=heading
+            )
         os.replace(temp, path)
     except OSError:
         temp.unlink(missing_ok=True)
@@ -111,30 +119,67 @@ def _keeps_as_text(value: str, text_column: bool) -> bool:
     return len(value) >= _EXCEL_LONG_DIGITS or (len(value) > 1 and value[0] == "0")
 
 
+SERIAL_HEADER = "序号"
+
+
 def _write_xlsx(
-    path: Path, title: str, header: list[str], body: list[list[Cell]], text_columns: list[int]
+    path: Path,
+    title: str,
+    header: list[str],
+    body: list[list[Cell]],
+    text_columns: list[int],
+    heading: str = "",
 ) -> None:
     from openpyxl import Workbook
 
+    # A 序号 column in front, as paper ledgers have (the importer ignores it).
+    header = [SERIAL_HEADER, *header]
+    body = [[number, *row] for number, row in enumerate(body, start=1)]
+    text_columns = [i + 1 for i in text_columns]
     # Open the file first: a write-only sheet that never gets saved complains when collected.
     with open(path, "wb") as out:
         wb = Workbook(write_only=True)
-        _fill_sheet(wb, title, header, body, text_columns)
+        _fill_sheet(wb, title, header, body, text_columns, heading)
         wb.save(out)
 
 
+def _print_setup(ws: Any, header_row: int) -> None:
+    """Landscape, fit to one page wide, the header row on every page, 第 n 页 in the footer."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.print_options.horizontalCentered = True
+
+
 def _fill_sheet(
-    wb: Any, title: str, header: list[str], body: list[list[Cell]], text_columns: list[int]
+    wb: Any,
+    title: str,
+    header: list[str],
+    body: list[list[Cell]],
+    text_columns: list[int],
+    heading: str = "",
 ) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     ws = wb.create_sheet(_sheet_title(title))
-    # Write-only sheets take panes and column widths, but only before the first row.
-    ws.freeze_panes = "A2"
+    header_row = 2 if heading else 1
+    # Write-only sheets take panes, widths and print settings, but only before the first row.
+    ws.freeze_panes = f"A{header_row + 1}"
     for index, width in enumerate(column_widths(header, body), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    _print_setup(ws, header_row)
+    if heading:
+        cell = WriteOnlyCell(ws, value=heading)
+        cell.font = Font(bold=True, size=14)
+        ws.append([cell])
     bold = Font(bold=True)
     header_cells = []
     for text in header:

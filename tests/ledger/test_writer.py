@@ -74,11 +74,18 @@ def test_xlsx_shows_chinese_headers_labels_local_times_and_text_ids(tmp_path):
 
     ws = load_workbook(path).active
     assert ws.title == "走访记录"
-    assert ws.freeze_panes == "A2"
-    header = [c.value for c in ws[1]]
-    assert header == [c.header for c in EXPORT_COLUMNS["visits"]]
-    assert all(c.font.b for c in ws[1])
-    assert [c.value for c in ws[2]] == [
+    # Ready to print: a title row, the header in row 2 on every page, 序号, landscape.
+    assert ws.freeze_panes == "A3"
+    assert ws["A1"].value == "走访记录" and ws["A1"].font.b
+    header = [c.value for c in ws[2]]
+    assert header == ["序号", *(c.header for c in EXPORT_COLUMNS["visits"])]
+    assert all(c.font.b for c in ws[2])
+    assert ws.print_title_rows == "$2:$2"
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert "&P" in ws.oddFooter.center.text
+    assert [c.value for c in ws[3]] == [
+        1,
         "2026-11-20 00:30",
         "hz-xm-01",
         "海州区海州街道 朐阳小区 1号楼 1单元 101室",
@@ -93,10 +100,10 @@ def test_xlsx_shows_chinese_headers_labels_local_times_and_text_ids(tmp_path):
         "0195f111",
         "2026-11-20 09:05",
     ]
-    assert ws["H2"].data_type == "s"  # a note starting with "=" is no formula
+    assert ws["I3"].data_type == "s"  # a note starting with "=" is no formula
     widths = {k: v.width for k, v in ws.column_dimensions.items()}
-    assert widths["C"] > 40  # the address: 17 CJK characters and more
-    assert widths["B"] < widths["C"]
+    assert widths["D"] > 40  # the address: 17 CJK characters and more
+    assert widths["C"] < widths["D"]
 
     resident = {
         "name": "张伟",
@@ -116,7 +123,8 @@ def test_xlsx_shows_chinese_headers_labels_local_times_and_text_ids(tmp_path):
     path = tmp_path / "居民.xlsx"
     write_ledger(path, "residents", [resident], title="西门网格一")
     ws = load_workbook(path)["西门网格一"]
-    cells = {h.value: c for h, c in zip(ws[1], ws[2], strict=True)}
+    assert ws["A1"].value == "西门网格一 居民台账"
+    cells = {h.value: c for h, c in zip(ws[2], ws[3], strict=True)}
     assert cells["身份证号"].value == number
     assert cells["身份证号"].data_type == "s"
     assert cells["身份证号"].number_format == "@"
@@ -222,5 +230,5 @@ def test_a_large_visit_ledger_is_written(tmp_path: Path):
     path = tmp_path / "visits.xlsx"
     assert write_ledger(path, "visits", rows, {WORKER: "王网格"}) == 5000
     table = read_table(path)
-    assert len(table.rows) == 5001
-    assert table.rows[5000][6] == "王网格"
+    assert len(table.rows) == 5002  # the title row, the header, 5,000 visits
+    assert table.rows[5001][0] == 5000 and table.rows[5001][7] == "王网格"

@@ -331,15 +331,18 @@ def test_the_export_dialog_writes_a_period_of_visits(
     assert list(out.parent.iterdir()) == [out]  # no temporary file left beside it
     ws = load_workbook(out).active
     rows = list(ws.iter_rows(values_only=True))
-    assert list(rows[0]) == headers("visits")
-    assert rows[0][:3] == ("走访时间", "网格", "地址")
-    assert len(rows) == 1 + 2
+    # Issue 11: a title row (grid and period), then the header with 序号, the grid by name.
+    grid_name = dialog.grid.currentText()
+    assert rows[0][0] == f"{grid_name} 走访记录（2026-11-04 至 2026-11-05）"
+    assert list(rows[1]) == ["序号", *headers("visits")]
+    assert rows[1][1:4] == ("走访时间", "网格", "地址")
+    assert len(rows) == 2 + 2
     homes = office.homes
-    assert [r[:3] for r in rows[1:]] == [
-        ("2026-11-04 10:00", office.g1, homes["li"]["address"]),
-        ("2026-11-05 01:00", office.g1, homes["wang"]["address"]),
+    assert [r[:4] for r in rows[2:]] == [
+        (1, "2026-11-04 10:00", grid_name, homes["li"]["address"]),
+        (2, "2026-11-05 01:00", grid_name, homes["wang"]["address"]),
     ]
-    assert {r[6] for r in rows[1:]} == {"wa"}  # the worker, by name
+    assert {r[7] for r in rows[2:]} == {"wa"}  # the worker, by name
 
     # The same period as CSV: the suffix follows the format when the path has none.
     dialog.csv.setChecked(True)
