@@ -187,6 +187,8 @@ class HouseholdsPage(QWidget):
         self.search.selectAll()
 
     def _focus_list(self) -> None:
+        if self._debounce.isActive():  # Enter typed within the debounce: search first
+            self.run_search()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         if current_row(self.table) < 0:
             select_row(self.table, 0)

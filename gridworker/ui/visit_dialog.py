@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -31,6 +32,7 @@ from sync.protocol.values import format_time, parse_time
 from . import labels
 from .context import AppContext
 from .photos import PhotoStrip
+from .phrases import PhrasePicker
 from .widgets import FlowLayout, FormDialog, heading
 
 Row = dict[str, Any]
@@ -124,6 +126,8 @@ class VisitDialog(FormDialog):
         self.notes.setTabChangesFocus(True)
         self.notes.setMinimumHeight(90)
         form.addRow(self.tr("Notes"), self.notes)
+        self.phrases = PhrasePicker(self.notes, self)
+        form.addRow("", self.phrases)
         self.follow_up = QCheckBox(self.tr("Needs follow-up"))
         self.follow_up.setChecked(bool(v.get("follow_up")))
         form.addRow("", self.follow_up)
@@ -143,6 +147,10 @@ class VisitDialog(FormDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.watch_text(self.notes)
+        # Alt+1 … Alt+9 tick the people met without leaving the note.
+        for number, box in enumerate(list(self.people.values())[:9], start=1):
+            box.setToolTip(f"Alt+{number}")
+            QShortcut(QKeySequence(f"Alt+{number}"), self, box.toggle)
         self.notes.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _touch_time(self) -> None:

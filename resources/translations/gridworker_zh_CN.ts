@@ -2584,6 +2584,56 @@
     </message>
 </context>
 <context>
+    <name>PhrasePicker</name>
+    <message>
+        <source>Common phrases (Ctrl+1…9)</source>
+        <translation>常用语 (Ctrl+1…9)</translation>
+    </message>
+    <message>
+        <source>adds a phrase to the note</source>
+        <translation>将常用语添加到走访情况</translation>
+    </message>
+</context>
+<context>
+    <name>Phrases</name>
+    <message>
+        <source>Everything is fine at home</source>
+        <translation>家中一切正常</translation>
+    </message>
+    <message>
+        <source>The elderly resident is in good health</source>
+        <translation>老人身体状况良好</translation>
+    </message>
+    <message>
+        <source>Told them about fraud and home safety</source>
+        <translation>宣传防诈骗及居家安全知识</translation>
+    </message>
+    <message>
+        <source>Checked gas and electricity safety</source>
+        <translation>检查燃气、用电安全</translation>
+    </message>
+    <message>
+        <source>No difficulties or requests</source>
+        <translation>未反映困难诉求</translation>
+    </message>
+    <message>
+        <source>Raised a request: recorded as an issue</source>
+        <translation>反映诉求，已登记民情事项</translation>
+    </message>
+    <message>
+        <source>Who lives here has not changed</source>
+        <translation>居住人员无变化</translation>
+    </message>
+    <message>
+        <source>Reminded them of the flood season precautions</source>
+        <translation>提醒汛期安全注意事项</translation>
+    </message>
+    <message>
+        <source>To be visited again soon</source>
+        <translation>近期再次走访</translation>
+    </message>
+</context>
+<context>
     <name>ReassignDialog</name>
     <message>
         <source>Reassign the issue</source>
