@@ -29,7 +29,7 @@ from .context import AppContext
 from .household_detail import issues_model
 from .issue_actions import EscalateDialog, ReassignDialog
 from .models import Column, RowsModel
-from .photos import PhotoStrip
+from .photos import PhotoStrip, fetcher_for
 from .qtcompat import emit
 from .widgets import (
     FlowLayout,
@@ -143,6 +143,7 @@ class IssuePanel(QWidget):
         self.household_button.clicked.connect(self._open_household)
         layout.addWidget(self.household_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.photos = PhotoStrip(editable=False)
+        self.photos.download_with(fetcher_for(ctx))  # photos taken on another laptop
         layout.addWidget(self.photos)
         layout.addWidget(QLabel(self.tr("History")))
         self.updates = updates_model(self)

@@ -26,7 +26,7 @@ from . import filters, labels
 from .context import AppContext
 from .issues import CommentDialog
 from .models import Column, RowsModel
-from .photos import PhotoStrip
+from .photos import PhotoStrip, fetcher_for
 from .qtcompat import emit
 from .widgets import detail_pages, facts_form, heading, list_and_detail, select_row, table_view
 
@@ -95,6 +95,7 @@ class VisitPanel(QWidget):
         self.notes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.notes)
         self.photos = PhotoStrip(editable=False)
+        self.photos.download_with(fetcher_for(ctx))  # a worker's photos, fetched when shown
         layout.addWidget(self.photos)
         layout.addStretch(1)
 

@@ -31,7 +31,7 @@ from sync.protocol.values import format_time, parse_time
 
 from . import labels
 from .context import AppContext
-from .photos import PhotoStrip
+from .photos import PhotoStrip, fetcher_for
 from .phrases import PhrasePicker
 from .widgets import FlowLayout, FormDialog, heading
 
@@ -132,6 +132,7 @@ class VisitDialog(FormDialog):
         self.follow_up.setChecked(bool(v.get("follow_up")))
         form.addRow("", self.follow_up)
         self.photos = PhotoStrip(self)
+        self.photos.download_with(fetcher_for(ctx))
         if visit is not None:
             self.photos.show_attachments(queries.attachments_of(ctx.store, visit["id"]), ctx.blobs)
         form.addRow(self.tr("Photos"), self.photos)

@@ -2559,8 +2559,16 @@
         <translation>添加照片…</translation>
     </message>
     <message>
+        <source>Paste a picture</source>
+        <translation>粘贴图片</translation>
+    </message>
+    <message>
         <source>Remove</source>
         <translation>移除</translation>
+    </message>
+    <message>
+        <source>or drop pictures here</source>
+        <translation>或将图片拖到这里</translation>
     </message>
     <message>
         <source>(not downloaded)</source>
@@ -2569,6 +2577,18 @@
     <message>
         <source>This photo is on the server; it is not on this laptop.</source>
         <translation>照片在服务器上，本机尚未下载。</translation>
+    </message>
+    <message>
+        <source>Downloading…</source>
+        <translation>正在下载…</translation>
+    </message>
+    <message>
+        <source>not downloaded</source>
+        <translation>未下载</translation>
+    </message>
+    <message>
+        <source>The photo could not be downloaded: %1</source>
+        <translation>照片无法下载：%1</translation>
     </message>
     <message>
         <source>Choose photos</source>
@@ -2581,6 +2601,25 @@
     <message>
         <source>A photo may be at most 20 MB. Not added: %1</source>
         <translation>单张照片不能超过 20 MB。未添加：%1</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoViewer</name>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Zoom in (+)</source>
+        <translation>放大 (+)</translation>
+    </message>
+    <message>
+        <source>Zoom out (−)</source>
+        <translation>缩小 (−)</translation>
+    </message>
+    <message>
+        <source>Fit (0)</source>
+        <translation>适应窗口 (0)</translation>
     </message>
 </context>
 <context>

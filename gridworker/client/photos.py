@@ -1,0 +1,27 @@
+"""Photos on demand: an attachment another laptop uploaded is downloaded when someone looks
+at it (``GET /api/v1/attachments/{sha256}``) and kept in the profile's blob folder, so it is
+downloaded once and shown offline afterwards. Qt-free; the UI runs it off the GUI thread."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..store.blobs import BlobFiles
+from .http import Api, SyncError
+
+
+class PhotoUnavailable(SyncError):
+    code = "photo_unavailable"
+
+
+def fetch_photo(api: Api, blobs: BlobFiles, sha256: str) -> Path:
+    """The photo's file on this laptop, downloaded first when it is not here yet."""
+    if blobs.has(sha256):
+        return blobs.path(sha256)
+    data = api.get_blob(sha256)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        # A truncated or wrong answer is not cached: the next look tries again.
+        raise PhotoUnavailable("照片下载不完整，请稍后重试", code="photo_checksum")
+    blobs.add(data)
+    return blobs.path(sha256)
