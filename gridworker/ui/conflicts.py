@@ -88,8 +88,19 @@ def conflict_value(conflict: Row, side: str) -> str:
     return f"{text}（{who}）" if who else text
 
 
+# What names a record in a create's own values, when the laptop no longer holds it (a
+# household moved to another grid takes its residents, visits and issues with it).
+_NAMING_FIELDS = {
+    "households": "address",
+    "residents": "name",
+    "issues": "title",
+    "issue_updates": "comment",
+}
+
+
 def record_text(store: Callable[[], Store], r: Row) -> str:
-    name = describe_row(store(), r.get("entity") or "", r.get("row_id"))
+    entity = r.get("entity") or ""
+    name = describe_row(store(), entity, r.get("row_id"))
     payload = r.get("payload")
     if not name and isinstance(payload, dict):
         # A refused create never reached this laptop: name what it belongs to.
@@ -97,8 +108,57 @@ def record_text(store: Callable[[], Store], r: Row) -> str:
             if isinstance(payload.get(key), str):
                 name = describe_row(store(), parent, payload[key])
                 break
-    kind = labels.entity_label(r.get("entity") or "")
+    if not name and isinstance(payload, dict):
+        field = _NAMING_FIELDS.get(entity)
+        value = payload.get(field) if field else None
+        if entity == "visits" and isinstance(payload.get("visited_at"), str):
+            name = labels.local_time(payload["visited_at"])
+        elif isinstance(value, str):
+            name = value
+    if not name and r.get("row_id"):
+        name = translate("Lists", "no longer on this laptop")
+    kind = labels.entity_label(entity)
     return f"{kind}：{name}" if name else kind
+
+
+def rejection_grid(store: Callable[[], Store], grids: dict[str, str], r: Row) -> str:
+    """The grid of a refused change: the server's, else the record's on this laptop, else the
+    one its values name."""
+    grid_id = r.get("grid_id")
+    payload = r.get("payload") if isinstance(r.get("payload"), dict) else {}
+    if not grid_id:
+        grid_id = payload.get("grid_id") if isinstance(payload.get("grid_id"), str) else None
+    if not grid_id:
+        for entity, row_id in (
+            (r.get("entity") or "", r.get("row_id")),
+            ("households", payload.get("household_id")),
+            ("issues", payload.get("issue_id")),
+        ):
+            if entity in queries.ENTITY_TABLES and isinstance(row_id, str):
+                found = queries.row(store(), entity, row_id)
+                if found is not None:
+                    grid_id = found.get("grid_id")
+                    break
+    if not grid_id:
+        return translate("Lists", "(not on this laptop)")
+    return grids.get(grid_id, grid_id)
+
+
+def on_this_laptop(store: Store, r: Row) -> bool:
+    """Whether a refused change can be made again here: an edit needs its record, a new
+    record its household or issue (a worker's laptop loses them when a household moves to
+    another grid; the supervisor's laptop holds both grids)."""
+    payload = r.get("payload") if isinstance(r.get("payload"), dict) else {}
+    entity, row_id = r.get("entity") or "", r.get("row_id")
+    if r.get("op") == "update":
+        found = queries.row(store, entity, row_id) if row_id else None
+        return found is not None and not found.get("deleted")
+    for parent, key in (("households", "household_id"), ("issues", "issue_id")):
+        parent_id = payload.get(key)
+        if isinstance(parent_id, str):
+            found = queries.row(store, parent, parent_id)
+            return found is not None and not found.get("deleted")
+    return True
 
 
 def conflicts_model(
@@ -134,10 +194,7 @@ def rejections_model(
     return RowsModel(
         [
             Column(translate("Lists", "When"), lambda r: labels.local_time(r.get("created_at"))),
-            Column(
-                translate("Lists", "Grid"),
-                lambda r: grids().get(r.get("grid_id") or "", r.get("grid_id") or ""),
-            ),
+            Column(translate("Lists", "Grid"), lambda r: rejection_grid(store, grids(), r)),
             Column(
                 translate("Lists", "Whose"),
                 lambda r: (
@@ -271,7 +328,16 @@ class ConflictsPage(QWidget):
             ),
             (self.tr("Handled"), self.tr("Dealt with, or not wanted: hide it")),
         )
-        again.setEnabled(ops.can_apply_again(rejection))
+        here = on_this_laptop(self.ctx.store, rejection)
+        again.setEnabled(ops.can_apply_again(rejection) and here)
+        if ops.can_apply_again(rejection) and not here:
+            # Made again here it would fail with "上级记录不存在": say why instead.
+            again.setToolTip(
+                self.tr(
+                    "The household is no longer on this laptop (it may have moved to another "
+                    "grid): your supervisor can make this change again."
+                )
+            )
         again.clicked.connect(lambda: self.apply_again(rejection))
         done.clicked.connect(lambda: self.mark_handled(rejection["key"]))
         self.rejection_buttons[rejection["key"]] = (again, done)

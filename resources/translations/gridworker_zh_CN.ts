@@ -567,6 +567,10 @@
         <source>Dealt with, or not wanted: hide it</source>
         <translation>已处理或不再需要：不再显示</translation>
     </message>
+    <message>
+        <source>The household is no longer on this laptop (it may have moved to another grid): your supervisor can make this change again.</source>
+        <translation>该住户已不在本机（可能已移至其他网格），请由网格长重新提交这条修改。</translation>
+    </message>
 </context>
 <context>
     <name>CoverageChart</name>
@@ -1975,6 +1979,14 @@
     <message>
         <source>(deleted)</source>
         <translation>（已删除）</translation>
+    </message>
+    <message>
+        <source>no longer on this laptop</source>
+        <translation>本机已无此记录</translation>
+    </message>
+    <message>
+        <source>(not on this laptop)</source>
+        <translation>（已不在本机）</translation>
     </message>
     <message>
         <source>When</source>
