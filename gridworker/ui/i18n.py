@@ -44,10 +44,17 @@ def install(app: QCoreApplication, language: str = DEFAULT_LANGUAGE) -> bool:
         return False
     app.installTranslator(ours)
     _installed.append(ours)
-    # Qt's own strings (standard buttons, file dialogs) in Chinese too, where Qt ships them.
+    # Qt's own strings (standard buttons, file dialogs) in Chinese too: the copy shipped with
+    # the app (a frozen build may leave out Qt's translations folder), else Qt's.
     qt = QTranslator(app)
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if qt.load("qtbase_zh_CN", qt_dir) or qt.load("qt_zh_CN", qt_dir):
+    if (
+        qt.load("qtbase_zh_CN", str(TRANSLATIONS))
+        or qt.load("qtbase_zh_CN", qt_dir)
+        or qt.load("qt_zh_CN", qt_dir)
+    ):
         app.installTranslator(qt)
         _installed.append(qt)
+    else:
+        log.warning("Qt's own Chinese translation (qtbase_zh_CN.qm) was not found")
     return True

@@ -251,3 +251,23 @@ def test_coverage_opens_on_the_last_30_days_and_says_a_late_visit(qtbot, ui_worl
     )
     assert model.data(model.index(0, 3)) == "2026-09-17"
     assert model.data(model.index(1, 3)) == "09-17 起逾期，11-01 已走访"
+
+
+def test_qts_own_dialogs_speak_chinese(qtbot):
+    from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox
+
+    from gridworker.ui.i18n import TRANSLATIONS
+
+    assert (TRANSLATIONS / "qtbase_zh_CN.qm").is_file()  # shipped with the app
+    box = QMessageBox()
+    box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+    qtbot.addWidget(box)
+    assert box.button(QMessageBox.StandardButton.Cancel).text() == "取消"
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open)
+    qtbot.addWidget(buttons)
+    assert buttons.button(QDialogButtonBox.StandardButton.Open).text() == "打开"
+    picker = QFileDialog()
+    picker.setOption(QFileDialog.Option.DontUseNativeDialog)
+    qtbot.addWidget(picker)
+    assert picker.labelText(QFileDialog.DialogLabel.FileName) == "文件名称(&N)："
+    assert picker.labelText(QFileDialog.DialogLabel.Reject) == "取消"
