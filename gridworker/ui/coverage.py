@@ -9,6 +9,7 @@ from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
+    QCategoryAxis,
     QChart,
     QChartView,
     QHorizontalBarSeries,
@@ -79,6 +80,22 @@ def behind_model(parent: Any = None) -> RowsModel:
         ],
         parent=parent,
     )
+
+
+def day_labels(days: list[dt.date], step: int) -> list[tuple[int, str]]:
+    """(index, label) of every ``step``-th day: its number, or month-day where the number
+    came before (labels must be unique)."""
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for n, day in enumerate(days):
+        if n % step:
+            continue
+        text = str(day.day)
+        if text in seen:
+            text = f"{day.month}-{day.day}"
+        seen.add(text)
+        out.append((n, text))
+    return out
 
 
 def overdue_text(row: dict[str, Any]) -> str:
@@ -217,13 +234,16 @@ class DailyChart(QChartView):
         series.append(bars)
         series.setBarWidth(0.7)
         chart.addSeries(series)
-        axis = QBarCategoryAxis()
-        # Day numbers, every other day on long periods so that none is cut to "…"; categories
-        # must be unique, so each carries its own number of zero-width spaces.
-        step = 1 if len(days) <= 16 else 2 if len(days) <= 40 else 7
-        axis.append(
-            [(str(d.day) if n % step == 0 else "") + "\u200b" * n for n, (d, _c) in enumerate(days)]
-        )
+        # Day numbers on a value axis (bar n at x = n), one every ``step`` days, each at its
+        # bar: a category axis gives every day a slot and cut two-digit numbers to "…" on a
+        # 1366-pixel screen.
+        step = 1 if len(days) <= 16 else 3 if len(days) <= 45 else 7
+        axis = QCategoryAxis()
+        axis.setRange(-0.5, len(days) - 0.5)
+        axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        axis.setGridLineVisible(False)
+        for n, label in day_labels([d for d, _c in days], step):
+            axis.append(label, n)
         font = axis.labelsFont()
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
         axis.setLabelsFont(font)

@@ -15,6 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+if "--issue11" in sys.argv:
+    # A 1366×768 laptop screen (Qt's offscreen platform takes its screens from a file).
+    _SCREEN = Path(tempfile.gettempdir()) / "gridworker-1366x768.json"
+    _SCREEN.write_text(
+        '{"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1366, "height": 768,'
+        ' "logicalDpi": 96, "logicalDpiX": 96, "logicalDpiY": 96, "dpr": 1}]}'
+    )
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -90,6 +98,11 @@ def main() -> int:
         worker.syncer.sync()
         supervisor.syncer.sync()
         stage(worker, supervisor)
+        if "--issue11" in sys.argv:
+            sys.path.insert(0, str(Path(__file__).parent))
+            from issue11 import shoot_issue11
+
+            return shoot_issue11(app, worker, supervisor, settings, demo, out, tmp)
         if "--supervisor" not in sys.argv:
             shoot(app, worker, settings, demo, out, tmp)
         return shoot_supervisor(app, supervisor, settings, demo, out, tmp)

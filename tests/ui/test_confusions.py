@@ -271,3 +271,16 @@ def test_qts_own_dialogs_speak_chinese(qtbot):
     qtbot.addWidget(picker)
     assert picker.labelText(QFileDialog.DialogLabel.FileName) == "文件名称(&N)："
     assert picker.labelText(QFileDialog.DialogLabel.Reject) == "取消"
+
+
+def test_daily_labels_are_unique_numbers_at_their_bars():
+    import datetime as dt
+
+    from gridworker.ui.coverage import day_labels
+
+    start = dt.date(2026, 11, 3)
+    days = [start + dt.timedelta(days=n) for n in range(40)]
+    labels = day_labels(days, 3)
+    assert labels[:3] == [(0, "3"), (3, "6"), (6, "9")]
+    texts = [text for _n, text in labels]
+    assert len(set(texts)) == len(texts) and "12-3" in texts  # 12-03 after 11-03
