@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from gridworker.domain import operations as ops
 from gridworker.domain import queries
 from gridworker.store.local import Store
+from sync.protocol.entities import ENTITIES
 from sync.protocol.errors import ProtocolError
 
 from . import labels
@@ -27,6 +28,7 @@ from .models import Column, RowsModel
 from .widgets import heading, table_view
 
 Row = dict[str, Any]
+REPLICATED = frozenset(ENTITIES)
 translate = QCoreApplication.translate
 CONFLICT_ACTIONS = 7  # the columns that hold the buttons
 REJECTION_ACTIONS = 6
@@ -125,7 +127,7 @@ def rejection_grid(store: Callable[[], Store], grids: dict[str, str], r: Row) ->
     """The grid of a refused change: the server's, else the record's on this laptop, else the
     one its values name."""
     grid_id = r.get("grid_id")
-    payload = r.get("payload") if isinstance(r.get("payload"), dict) else {}
+    payload: Row = r["payload"] if isinstance(r.get("payload"), dict) else {}
     if not grid_id:
         grid_id = payload.get("grid_id") if isinstance(payload.get("grid_id"), str) else None
     if not grid_id:
@@ -134,21 +136,21 @@ def rejection_grid(store: Callable[[], Store], grids: dict[str, str], r: Row) ->
             ("households", payload.get("household_id")),
             ("issues", payload.get("issue_id")),
         ):
-            if entity in queries.ENTITY_TABLES and isinstance(row_id, str):
+            if entity in REPLICATED and isinstance(row_id, str):
                 found = queries.row(store(), entity, row_id)
                 if found is not None:
                     grid_id = found.get("grid_id")
                     break
     if not grid_id:
         return translate("Lists", "(not on this laptop)")
-    return grids.get(grid_id, grid_id)
+    return str(grids.get(grid_id, grid_id))
 
 
 def on_this_laptop(store: Store, r: Row) -> bool:
     """Whether a refused change can be made again here: an edit needs its record, a new
     record its household or issue (a worker's laptop loses them when a household moves to
     another grid; the supervisor's laptop holds both grids)."""
-    payload = r.get("payload") if isinstance(r.get("payload"), dict) else {}
+    payload: Row = r["payload"] if isinstance(r.get("payload"), dict) else {}
     entity, row_id = r.get("entity") or "", r.get("row_id")
     if r.get("op") == "update":
         found = queries.row(store, entity, row_id) if row_id else None

@@ -183,12 +183,14 @@ class PhotoStrip(QWidget):
                 item.setToolTip(self.tr("This photo is on the server; it is not on this laptop."))
                 continue
             item.setToolTip(self.tr("Downloading…"))
-            self.fetcher(
-                sha256,
-                # By checksum, not item: the strip may show another record by then.
-                lambda got, sha=sha256: self._downloaded(sha, got),
-                lambda exc, sha=sha256: self._not_downloaded(sha, exc),
-            )
+            # By checksum, not item: the strip may show another record by then.
+            self.fetcher(sha256, self._on_downloaded(sha256), self._on_failed(sha256))
+
+    def _on_downloaded(self, sha256: str) -> Callable[[Path], None]:
+        return lambda path: self._downloaded(sha256, path)
+
+    def _on_failed(self, sha256: str) -> Callable[[BaseException], bool]:
+        return lambda exc: self._not_downloaded(sha256, exc)
 
     def _waiting(self, sha256: str) -> list[QListWidgetItem]:
         items = (self.list.item(row) for row in range(self.list.count()))
@@ -223,7 +225,7 @@ class PhotoStrip(QWidget):
             self._paste_dir = tempfile.TemporaryDirectory(prefix="gridworker-paste-")
         self._pasted += 1
         path = Path(self._paste_dir.name) / f"pasted-{self._pasted}.png"
-        if not image.save(str(path), "PNG"):
+        if not image.save(str(path)):  # PNG, by the suffix
             return False
         self.add_files([path])
         return True

@@ -24,7 +24,7 @@ SEPARATOR = "；"
 
 
 def phrases() -> list[str]:
-    return [translate("Phrases", text) for text in PHRASES]
+    return [translate("Phrases", str(text)) for text in PHRASES]
 
 
 def append_phrase(edit: QPlainTextEdit, phrase: str) -> None:
