@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -19,10 +18,10 @@ from PySide6.QtWidgets import (
 
 from . import i18n
 from .context import AppSettings
-from .widgets import buddy_label
+from .widgets import FormDialog, buddy_label
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(FormDialog):
     def __init__(self, settings: AppSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings
@@ -71,6 +70,7 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addWidget(buttons)
+        self.watch_text(self.server, self.ca_bundle)
 
     def _choose_ca_bundle(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

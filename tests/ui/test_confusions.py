@@ -284,3 +284,15 @@ def test_daily_labels_are_unique_numbers_at_their_bars():
     assert labels[:3] == [(0, "3"), (3, "6"), (6, "9")]
     texts = [text for _n, text in labels]
     assert len(set(texts)) == len(texts) and "12-3" in texts  # 12-03 after 11-03
+
+
+def test_the_settings_dialog_saves_with_ctrl_enter(qtbot, ui_world):
+    from PySide6.QtCore import Qt
+
+    window, _homes = open_window(qtbot, ui_world)
+    dialog = window.open_settings()
+    _activate(qtbot, dialog)
+    dialog.interval.setValue(4)
+    qtbot.keyClick(dialog.interval, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not dialog.isVisible()
+    assert window.ctx.settings.sync_minutes == 4
