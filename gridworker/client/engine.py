@@ -37,7 +37,8 @@ PUSH_BATCH = 500
 # next page is fetched while one is written.
 PULL_LIMIT = 1000
 # Changes of a pulled page written per transaction (a save waits for one such chunk at most).
-APPLY_CHUNK = 250
+APPLY_CHUNK = 100
+SETTLE_CHUNK = 50
 
 Progress = Callable[[str, int, int], None]
 
@@ -283,8 +284,9 @@ class Syncer:
     def _settle_acked(self, up_to: int) -> None:
         """After a complete pull, acknowledged mutations are part of the server's rows.
 
-        Settled ``apply_chunk`` at a time, each in a short transaction (after a large upload
-        they are tens of thousands); what an interruption leaves is settled at the next sync.
+        Settled ``SETTLE_CHUNK`` at a time (each row is rebuilt: a few statements), each in a
+        short transaction (after a large upload they are tens of thousands); what an
+        interruption leaves is settled at the next sync.
         """
         unsettled = (Outbox.settled.is_(False), Outbox.status != "pending", Outbox.seq <= up_to)
         while True:
@@ -294,7 +296,7 @@ class Syncer:
                         select(Outbox.seq, Outbox.entity, Outbox.row_id, Outbox.payload)
                         .where(*unsettled)
                         .order_by(Outbox.seq)
-                        .limit(self.apply_chunk)
+                        .limit(SETTLE_CHUNK)
                     )
                 )
                 conn.execute(
@@ -306,7 +308,7 @@ class Syncer:
                 }
                 for entity, row_id in sorted(touched):
                     rowlib.rebuild(conn, entity, row_id, self.store.user)
-            if len(rows) < self.apply_chunk:
+            if len(rows) < SETTLE_CHUNK:
                 return
 
     # -- 3. pull -------------------------------------------------------------------------------

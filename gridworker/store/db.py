@@ -7,9 +7,9 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from sync.sqlite import sqlite_engine
@@ -28,7 +28,15 @@ HEAD_REVISION = "0002"
 
 def make_engine(path: Path) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return sqlite_engine(f"sqlite:///{path}")
+    engine = sqlite_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _no_automatic_checkpoint(dbapi_connection: Any, _record: Any) -> None:
+        # The store checkpoints outside its write queue (Store.checkpoint), never inside a
+        # commit a save waits for.
+        dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+    return engine
 
 
 def restrict_to_owner(path: Path) -> None:

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,16 @@ from sync.protocol.wire import FUTURE_TOLERANCE_SECONDS, uuid7
 
 from . import rows as rowlib
 from . import safety
-from .errors import DamagedStorage, classify, raise_storage_error
+from .errors import DamagedStorage, StorageError, classify, raise_storage_error
 from .schema import ENTITY_TABLES, Meta, Outbox
 from .search import refresh_at_commit, refresh_households, refresh_stale
-from .writer import WriteQueue
+from .writer import Later, WriteQueue
 
-# Rows a long write (search keys after a pull, settling acknowledged mutations) handles per
-# transaction: short enough that a save waiting behind one stays well under 50 ms.
-CHUNK = 250
+# Households whose search keys one transaction rebuilds after a pull (names, pinyin, phones,
+# last visit: ~0.2 ms each): short enough that a save waiting behind it stays well under 50 ms.
+CHUNK = 50
+# Write transactions between two checkpoints when no long work does them (see checkpoint).
+CHECKPOINT_EVERY = 200
 
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,8 @@ class Store:
         self.outbox_copy = safety.OutboxCopy(path.with_name(safety.OUTBOX_COPY))
         # Seconds between rolling backups (a sync every few minutes need not copy every time).
         self.backup_every = 600.0
+        self._writes_since_checkpoint = 0
+        self._checkpointer = Later(self.checkpoint, "checkpoint")
 
     # -- transactions and facts ------------------------------------------------------------
 
@@ -91,6 +95,10 @@ class Store:
                 added = conn.info.pop("outbox_added", None)
             if added:
                 self.outbox_copy.append(added)
+        self._writes_since_checkpoint += 1
+        if self._writes_since_checkpoint >= CHECKPOINT_EVERY:
+            self._writes_since_checkpoint = 0
+            self._checkpointer.request()  # on a thread of its own: a save never waits for it
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -110,16 +118,19 @@ class Store:
             total += done
             if done < chunk:
                 return total
-            if total % (chunk * 4) == 0:
+            if total % (chunk * 20) == 0:
                 self.checkpoint()
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database file now, outside the write queue.
 
-        Long work (a download) calls this between its transactions: SQLite otherwise does it
-        inside whichever commit crosses 1,000 pages of WAL, perhaps a save's, which then waits
-        for the copy and its fsyncs. A PASSIVE checkpoint lets writers go on meanwhile.
+        SQLite's automatic checkpoint is off for the store (``db.make_engine``): it runs inside
+        whichever commit crosses 1,000 pages of WAL, perhaps a save's, which then waits for the
+        copy and its fsyncs. Long work (a download) calls this between its transactions, and
+        ``write`` asks a background thread for one after every ``CHECKPOINT_EVERY``
+        transactions, both outside the write queue; a PASSIVE checkpoint lets writers go on.
         """
+        self._writes_since_checkpoint = 0
         with self._storage_errors():
             raw = self.engine.raw_connection()
             try:
@@ -130,7 +141,10 @@ class Store:
                 raw.close()
 
     def close(self) -> None:
+        self._checkpointer.close()
         self.outbox_copy.close()
+        with suppress(StorageError):  # already said when it happened; closing goes on
+            self.checkpoint()
         self.engine.dispose()
 
     def keep_backup(self) -> None:

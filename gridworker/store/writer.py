@@ -10,6 +10,7 @@ SQLite's write lock is always free when a transaction begins.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -84,3 +85,44 @@ class WriteQueue:
                         time.perf_counter() - granted,
                     )
                 )
+
+
+class Later:
+    """Runs ``job`` on a daemon thread of its own when asked; requests made while it runs
+    are coalesced into one more run. For upkeep a save must not wait for (checkpoints)."""
+
+    def __init__(self, job: Callable[[], None], name: str):
+        self._job = job
+        self._name = name
+        self._due = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def request(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
+                self._thread.start()
+        self._due.set()
+
+    def _loop(self) -> None:
+        while True:
+            self._due.wait()
+            self._due.clear()
+            if self._closed:
+                return
+            try:
+                self._job()
+            except Exception:  # upkeep only: logged, the next request tries again
+                logging.getLogger(__name__).warning("background upkeep failed", exc_info=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            thread, self._thread = self._thread, None
+        self._due.set()
+        if thread is not None:
+            thread.join(10)
