@@ -356,18 +356,27 @@ class Syncer:
         step = max(1, self.apply_chunk)
         starts = range(0, len(changes), step)
         observed = False
-        for start in starts[:-1]:
-            chunk = changes[start : start + step]
-            cursors: dict[str, int] = {}
-            for change in chunk:
-                cursors[change["grid_id"]] = change["version"]
+        index, since_checkpoint = 0, 0
+        while index < len(starts) - 1:
+            # One transaction runs on from chunk to chunk while nobody waits to write: a
+            # save that queues ends it after the chunk in progress.
             with self.store.write() as conn:
                 if not observed:
                     recovery.observe(self.store, conn, page)
                     observed = True
-                apply_page(conn, chunk, self.store.user)
-                self._store_cursors(conn, cursors)
-            if start // step % 4 == 3:
+                while index < len(starts) - 1:
+                    chunk = changes[starts[index] : starts[index] + step]
+                    cursors: dict[str, int] = {}
+                    for change in chunk:
+                        cursors[change["grid_id"]] = change["version"]
+                    apply_page(conn, chunk, self.store.user)
+                    self._store_cursors(conn, cursors)
+                    index += 1
+                    since_checkpoint += 1
+                    if self.store.writes.waiting():
+                        break
+            if since_checkpoint >= 4:
+                since_checkpoint = 0
                 self.store.checkpoint()  # here, not inside a save's commit
         for grid_id in page.get("revoked_grids", []):
             # Evicted in short transactions first; the grid goes with the page's last chunk.

@@ -171,7 +171,7 @@ def _depart(
 # -- visits ----------------------------------------------------------------------------------
 
 
-MET_NOBODY = "见面走访请勾选见到的人员、填写未登记人员的姓名，或在走访情况中写明见到了谁"
+MET_NOBODY = "见面走访请勾选见到的人，或在走访情况中写明见到了谁"
 
 
 def check_met(outcome: str | None, people_met: Iterable[str], notes: str | None) -> None:
@@ -247,6 +247,14 @@ def resolve_follow_up(store: Store, visit_id: str, note: str | None = None) -> R
             line = f"【跟进 {day}】{note.strip()}"
             changes["notes"] = f"{stored['notes']}\n{line}" if stored["notes"] else line
         return store.update(conn, "visits", visit_id, changes)
+
+
+def mark_returns_seen(store: Store, keys: Iterable[str]) -> None:
+    """The worker was told of these returned visits (``queries.unseen_returns`` keys)."""
+    with store.write() as conn:
+        seen = list(store.get_meta("seen_returns", [], conn) or [])
+        seen += [k for k in keys if k not in seen]
+        store.set_meta(conn, "seen_returns", seen[-5000:])
 
 
 def _require_reviewer(store: Store) -> None:

@@ -40,6 +40,12 @@ class WriteQueue:
         # Called after each turn (tests and diagnostics); must be quick and never raise.
         self.observer: Callable[[Turn], None] | None = None
 
+    def waiting(self) -> int:
+        """How many transactions are queued behind the one in progress (a hint: a long
+        writer that finds it above zero ends its transaction and takes a new turn)."""
+        with self._cond:
+            return max(0, self._next_ticket - self._serving - 1 - len(self._abandoned))
+
     def _advance(self) -> None:
         self._serving += 1
         while self._serving in self._abandoned:

@@ -1,4 +1,4 @@
-"""今日待访: households whose visit interval has run out, key-attention households first."""
+"""今日待访: households whose visit interval has run out, key households first, with why."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from gridworker.domain import queries
-from gridworker.domain.queries import KEY_TAGS
+from gridworker.domain import queries, worklists
+from sync.protocol.workflow import KEY_TAGS
 
 from . import labels
 from .context import AppContext
@@ -21,30 +21,49 @@ translate = QCoreApplication.translate
 
 
 def is_key(row: Row) -> bool:
+    """A key household (重点户): its own or a living resident's tag asks for 7 or 30 days."""
     return any(t in KEY_TAGS for t in row.get("tags") or [])
 
 
 def due_model(parent: Any = None) -> RowsModel:
-    def overdue(row: Row) -> str:
-        if row.get("due_on") is None:
-            return translate("Lists", "Never visited")
-        return translate("Lists", "Since %1").replace("%1", row["due_on"])
+    def attention(row: Row) -> str:
+        marks = []
+        if is_key(row):
+            marks.append(translate("Lists", "Key"))
+        if row.get("vacated"):
+            marks.append(translate("Lists", "Nobody left"))
+        return " · ".join(marks)
 
     return RowsModel(
         [
             Column(
                 translate("Lists", "Attention"),
-                lambda r: translate("Lists", "Key") if is_key(r) else "",
+                attention,
                 foreground=lambda r: URGENT,
                 bold=lambda r: True,
+                tooltip=lambda r: (
+                    translate("Lists", "Every resident has moved out or died")
+                    if r.get("vacated")
+                    else ""
+                ),
             ),
-            Column(translate("Lists", "Address"), lambda r: r.get("address") or ""),
+            Column(translate("Lists", "Address"), lambda r: labels.short_address(r.get("address"))),
             Column(translate("Lists", "Head of household"), lambda r: r.get("head_name") or ""),
             Column(translate("Lists", "Tags"), lambda r: labels.tag_labels(r.get("tags"))),
             Column(
+                translate("Lists", "Every"),
+                lambda r: translate("Lists", "%1 days").replace(
+                    "%1", str(r.get("visit_interval_days") or "")
+                ),
+            ),
+            Column(
                 translate("Lists", "Last visit"), lambda r: labels.local_date(r.get("last_visit"))
             ),
-            Column(translate("Lists", "Due since"), overdue),
+            Column(
+                translate("Lists", "Why due"),
+                lambda r: labels.due_reason(r.get("overdue_days")),
+                foreground=lambda r: URGENT if (r.get("overdue_days") or 0) > 0 else None,
+            ),
         ],
         parent=parent,
     )
@@ -82,12 +101,16 @@ class DuePage(QWidget):
     def reload(self) -> None:
         keep = self.current_id()
         rows = queries.due_today(self.ctx.store)
+        vacated = worklists.vacated_households(self.ctx.store, [r["id"] for r in rows])
+        rows = [{**r, "vacated": r["id"] in vacated} for r in rows]
         self.model.set_rows(rows)
         key = sum(1 for r in rows if is_key(r))
-        self.summary.setText(
-            self.tr("%n household(s) due for a visit", "", len(rows))
-            + self.tr(", %n of them key attention", "", key)
+        text = self.tr("%n household(s) due for a visit", "", len(rows)) + self.tr(
+            ", %n of them key attention", "", key
         )
+        if vacated:
+            text += self.tr(", %n with nobody left living there", "", len(vacated))
+        self.summary.setText(text)
         row = self.model.row_of(keep)
         select_row(self.table, row if row >= 0 else 0)
 

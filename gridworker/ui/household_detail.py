@@ -19,13 +19,15 @@ from PySide6.QtWidgets import (
 from gridworker.domain import operations as ops
 from gridworker.domain import queries
 from sync.protocol.errors import ProtocolError
+from sync.protocol.workflow import residence
 
 from . import labels
 from .context import AppContext
+from .household_dialog import HouseholdDialog
 from .models import MUTED, URGENT, WARNING_BG, Column, RowsModel
 from .qtcompat import emit
-from .resident_dialog import ResidentDialog
-from .widgets import TagChips, current_row, detail_pages, heading, table_view
+from .resident_dialog import DepartureDialog, ResidentDialog
+from .widgets import FlowLayout, TagChips, current_row, detail_pages, heading, table_view
 
 Row = dict[str, Any]
 translate = QCoreApplication.translate
@@ -44,14 +46,7 @@ def residents_model(parent: Any = None) -> RowsModel:
             ),
             Column(translate("Lists", "Born"), lambda r: r.get("birth_date") or ""),
             Column(translate("Lists", "Phone"), lambda r: r.get("phone") or ""),
-            Column(
-                translate("Lists", "Status"),
-                lambda r: (
-                    translate("Lists", "Living here")
-                    if r.get("present") is not False
-                    else translate("Lists", "Away")
-                ),
-            ),
+            Column(translate("Lists", "Status"), residence_text),
             Column(
                 translate("Lists", "Tags"),
                 lambda r: labels.tag_labels(r.get("tags")),
@@ -61,6 +56,19 @@ def residents_model(parent: Any = None) -> RowsModel:
         foreground=lambda r: MUTED if r.get("present") is False else None,
         parent=parent,
     )
+
+
+def residence_text(resident: Row) -> str:
+    """在住, 外出, 迁出（where, when） or 已故（when）: a death is never shown as 外出."""
+    where = residence(resident.get("present"), resident.get("notes"))
+    if where.state == "deceased":
+        return translate("Lists", "Deceased") + (f"（{where.date}）" if where.date else "")
+    if where.state == "moved_out":
+        details = "，".join(x for x in (where.destination, where.date) if x)
+        return translate("Lists", "Moved out") + (f"（{details}）" if details else "")
+    if where.state == "away":
+        return translate("Lists", "Away")
+    return translate("Lists", "Living here")
 
 
 def visits_model(parent: Any = None) -> RowsModel:
@@ -96,6 +104,15 @@ def review_tooltip(visit: Row) -> str:
     return visit.get("notes") or ""
 
 
+def due_text(issue: Row) -> str:
+    """办理期限, and how late an unfinished issue is (as 事项督办 judges it)."""
+    days = labels.issue_overdue_days(issue)
+    due = issue.get("due_date") or ""
+    if days:
+        return due + translate("Lists", " (overdue %1 day(s))").replace("%1", str(days))
+    return due
+
+
 def issues_model(parent: Any = None) -> RowsModel:
     return RowsModel(
         [
@@ -111,7 +128,11 @@ def issues_model(parent: Any = None) -> RowsModel:
                 translate("Lists", "Priority"),
                 lambda r: labels.code_label("priority", r.get("priority")),
             ),
-            Column(translate("Lists", "Due"), lambda r: r.get("due_date") or ""),
+            Column(
+                translate("Lists", "Due"),
+                due_text,
+                foreground=lambda r: URGENT if labels.issue_overdue_days(r) else None,
+            ),
         ],
         foreground=lambda r: URGENT if r.get("priority") == "urgent" else None,
         parent=parent,
@@ -156,8 +177,13 @@ class HouseholdDetail(QWidget):
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setObjectName("muted")
+        # Said when nobody lives here any more: the supervisor sees it in the lists too.
+        self.vacated = QLabel()
+        self.vacated.setObjectName("returnedNotice")
+        self.vacated.setWordWrap(True)
         layout.addLayout(facts)
         layout.addWidget(self.notes)
+        layout.addWidget(self.vacated)
 
         actions = QHBoxLayout()
         self.visit_button = QPushButton(self.tr("Log a visit (Ctrl+N)"))
@@ -165,9 +191,12 @@ class HouseholdDetail(QWidget):
         self.issue_button = QPushButton(self.tr("Raise an issue (Ctrl+I)"))
         self.visit_button.clicked.connect(self.log_visit_requested)
         self.issue_button.clicked.connect(self.raise_issue_requested)
+        self.edit_household_button = QPushButton(self.tr("Edit household"))
+        self.edit_household_button.clicked.connect(self.edit_household)
         actions.addWidget(self.visit_button)
         actions.addWidget(self.issue_button)
         actions.addStretch(1)
+        actions.addWidget(self.edit_household_button)
         layout.addLayout(actions)
 
         self.tabs = QTabWidget()
@@ -188,18 +217,30 @@ class HouseholdDetail(QWidget):
         rl = QVBoxLayout(residents_page)
         rl.setContentsMargins(0, 6, 0, 0)
         rl.addWidget(self.residents_view)
-        row = QHBoxLayout()
-        for text, slot in (
-            (self.tr("Add resident"), self.add_resident),
-            (self.tr("Edit"), self.edit_resident),
-            (self.tr("Mark moved out"), self.mark_moved_out),
-            (self.tr("Mark deceased"), self.mark_deceased),
+        # Wraps on a narrow pane (a 1366×768 laptop): the window never grows for it.
+        resident_actions = QWidget()
+        row = FlowLayout(resident_actions, spacing=6)
+        for text, tip, slot in (
+            (self.tr("Add resident"), self.tr("Someone moving in or born here"), self.add_resident),
+            (self.tr("Edit"), "", self.edit_resident),
+            (
+                self.tr("Away"),
+                self.tr("Away for a while, still of this household"),
+                self.mark_moved_out,
+            ),
+            (
+                self.tr("Moved out…"),
+                self.tr("Moved away for good, with where to"),
+                self.record_move_out,
+            ),
+            (self.tr("Deceased…"), self.tr("Died, with the date"), self.mark_deceased),
+            (self.tr("Living here"), self.tr("Back home"), self.mark_present),
         ):
             button = QPushButton(text)
+            button.setToolTip(tip)
             button.clicked.connect(slot)
             row.addWidget(button)
-        row.addStretch(1)
-        rl.addLayout(row)
+        rl.addWidget(resident_actions)
         visits_page = QWidget()
         vl = QVBoxLayout(visits_page)
         vl.setContentsMargins(0, 6, 0, 0)
@@ -229,19 +270,28 @@ class HouseholdDetail(QWidget):
         self.address.setText(detail["address"] or "")
         self.tags.set_tags(detail.get("tags"))
         self.facts["head"].setText(detail.get("head_name") or "—")
-        self.facts["phone"].setText(detail.get("phone") or "—")
+        phone = detail.get("phone") or "—"
+        head = ops.phone_mismatch(detail, detail["residents"])
+        if head is not None:
+            phone += "  " + self.tr("(the head of household's phone is %1)").replace(
+                "%1", head.get("phone") or self.tr("not recorded")
+            )
+        self.facts["phone"].setText(phone)
         self.facts["kind"].setText(labels.code_label("kind", detail.get("kind")) or "—")
         self.facts["grid"].setText(self._grid_name(detail["grid_id"]))
         self.facts["interval"].setText(
             self.tr("%1 days").replace("%1", str(detail.get("visit_interval_days") or 90))
         )
-        last = labels.local_date(detail.get("last_visit")) or self.tr("never visited")
-        due_on = detail.get("due_on")
-        if due_on is None or due_on <= labels.today_local().isoformat():
-            due = self.tr("due now")
-        else:
-            due = self.tr("next by %1").replace("%1", due_on)
-        self.facts["visits"].setText(f"{last}（{due}）")
+        self.facts["visits"].setText(self._visits_text(detail))
+        living = [
+            r for r in detail["residents"] if not residence(r.get("present"), r.get("notes")).gone
+        ]
+        self.vacated.setText(
+            self.tr("Every resident has moved out or died: tell the supervisor.")
+            if detail["residents"] and not living
+            else ""
+        )
+        self.vacated.setVisible(bool(detail["residents"]) and not living)
         self.notes.setText(detail.get("notes") or "")
         self.notes.setVisible(bool(detail.get("notes")))
         self.residents.set_rows(detail["residents"])
@@ -252,6 +302,30 @@ class HouseholdDetail(QWidget):
         )
         self.tabs.setTabText(1, self.tr("Visits (%1)").replace("%1", str(len(detail["visits"]))))
         self.tabs.setTabText(2, self.tr("Issues (%1)").replace("%1", str(len(detail["issues"]))))
+
+    def _visits_text(self, detail: Row) -> str:
+        """最近走访 with its outcome (a 不在家 is a visit too), whether anyone was ever met,
+        and when the next visit is due (only 见面 and 电话走访 reset the clock)."""
+        visits = detail["visits"]
+        if not visits:
+            text = self.tr("never visited")
+        else:
+            last = visits[0]
+            when = labels.local_date(last["visited_at"])
+            text = f"{when} {labels.code_label('outcome', last['outcome'])}"
+            met = next((v for v in visits if v["outcome"] == "met"), None)
+            if met is None:
+                text += "；" + self.tr("never met in person")
+            elif met is not last:
+                text += "；" + self.tr("last met %1").replace(
+                    "%1", labels.local_date(met["visited_at"])
+                )
+        due_on = detail.get("due_on")
+        if due_on is None or due_on <= labels.today_local().isoformat():
+            due = self.tr("due now")
+        else:
+            due = self.tr("next by %1").replace("%1", due_on)
+        return f"{text}（{due}）"
 
     def reload(self) -> None:
         if self.household is not None:
@@ -265,10 +339,22 @@ class HouseholdDetail(QWidget):
     def _current_resident(self) -> Row | None:
         return self.residents.row_at(current_row(self.residents_view))
 
+    def edit_household(self) -> HouseholdDialog | None:
+        if self.household is None:
+            return None
+        dialog = HouseholdDialog(self.ctx, self.household, parent=self)
+        dialog.open()
+        return dialog
+
     def add_resident(self) -> ResidentDialog | None:
         if self.household is None:
             return None
-        dialog = ResidentDialog(self.ctx, self.household["id"], parent=self)
+        dialog = ResidentDialog(
+            self.ctx,
+            self.household["id"],
+            parent=self,
+            household_phone=self.household.get("phone"),
+        )
         dialog.open()
         return dialog
 
@@ -276,27 +362,43 @@ class HouseholdDetail(QWidget):
         resident = self._current_resident()
         if self.household is None or resident is None:
             return None
-        dialog = ResidentDialog(self.ctx, self.household["id"], resident, parent=self)
+        dialog = ResidentDialog(
+            self.ctx,
+            self.household["id"],
+            resident,
+            parent=self,
+            household_phone=self.household.get("phone"),
+        )
         dialog.open()
         return dialog
+
+    def record_move_out(self) -> DepartureDialog | None:
+        return self._departure("moved_out")
+
+    def _departure(self, state: str) -> DepartureDialog | None:
+        resident = self._current_resident()
+        if resident is None:
+            return None
+        dialog = DepartureDialog(self.ctx, resident, state, parent=self)
+        dialog.open()
+        return dialog
+
+    def mark_present(self) -> None:
+        resident = self._current_resident()
+        if resident is not None and resident.get("present") is False:
+            self._write(lambda: ops.mark_present(self.ctx.store, resident["id"]))
 
     def mark_moved_out(self) -> None:
         resident = self._current_resident()
         if resident is not None and self._confirm(
-            self.tr("Mark %1 as moved out? The record stays in the ledger.").replace(
+            self.tr("Mark %1 as away for a while (still of this household)?").replace(
                 "%1", resident["name"]
             )
         ):
             self._write(lambda: ops.mark_moved_out(self.ctx.store, resident["id"]))
 
-    def mark_deceased(self) -> None:
-        resident = self._current_resident()
-        if resident is not None and self._confirm(
-            self.tr("Mark %1 as deceased? The record stays in the ledger.").replace(
-                "%1", resident["name"]
-            )
-        ):
-            self._write(lambda: ops.mark_deceased(self.ctx.store, resident["id"]))
+    def mark_deceased(self) -> DepartureDialog | None:
+        return self._departure("deceased")
 
     def _confirm(self, text: str) -> bool:
         answer = QMessageBox.question(self, self.tr("Confirm"), text)

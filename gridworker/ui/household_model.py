@@ -13,9 +13,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from gridworker.domain import queries
-from gridworker.domain.queries import KEY_TAGS
+from gridworker.domain import queries, worklists
 from gridworker.store.local import Store
+from sync.protocol.workflow import KEY_TAGS
 
 from . import labels
 from .models import ID_ROLE, URGENT
@@ -108,7 +108,19 @@ class HouseholdTableModel(QAbstractTableModel):
         if len(self._rows) >= MAX_CACHED:
             self._rows.clear()
         start = row - row % PAGE
-        self._rows.update(queries.households_by_id(self._store(), self._ids[start : start + PAGE]))
+        page = self._ids[start : start + PAGE]
+        rows = queries.households_by_id(self._store(), page)
+        for household_id in worklists.vacated_households(self._store(), page):
+            if household_id in rows:
+                rows[household_id] = {**rows[household_id], "vacated": True}
+        if self.text.strip():
+            # Which family member the search found, when it was not the head of household.
+            for household_id, match in worklists.matched_members(
+                self._store(), self.text, page
+            ).items():
+                if household_id in rows:
+                    rows[household_id] = {**rows[household_id], "matched": match}
+        self._rows.update(rows)
 
     # -- the model interface -------------------------------------------------------------------
 
@@ -146,10 +158,15 @@ class HouseholdTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(household, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == ADDRESS:
-            return household["address"]
+            return household["address"] + (
+                f"\n{self._matched(household)}" if household.get("matched") else ""
+            )
         if role == Qt.ItemDataRole.ToolTipRole and column == TAGS:
             return labels.tag_labels(household["tags"]) or None
-        if role == Qt.ItemDataRole.ForegroundRole and column == NEXT_VISIT and household["is_due"]:
+        if role == Qt.ItemDataRole.ForegroundRole and (
+            (column == NEXT_VISIT and household["is_due"])
+            or (column == KIND and household.get("vacated"))
+        ):
             return QBrush(URGENT)
         if role == Qt.ItemDataRole.BackgroundRole and household["is_due"]:
             return QBrush(DUE_BACKGROUND)
@@ -164,17 +181,28 @@ class HouseholdTableModel(QAbstractTableModel):
 
     def _text(self, household: Row, column: int) -> str:
         if column == ADDRESS:
-            return labels.short_address(household["address"])
+            address = labels.short_address(household["address"])
+            if household.get("matched"):
+                return f"{address}  {self._matched(household)}"
+            return address
         if column == HEAD:
             return str(household["head_name"] or "")
         if column == PHONE:
             return str(household["phone"] or "")
         if column == KIND:
-            return labels.code_label("kind", household["kind"])
+            kind = labels.code_label("kind", household["kind"])
+            if household.get("vacated"):
+                # Every resident moved out or died: the supervisor should look at it.
+                return self.tr("Nobody left")
+            return kind
         if column == TAGS:
             return labels.tag_labels(household["tags"])
         if column == LAST_VISIT:
             return labels.local_date(household["last_visit"]) or self.tr("Never")
         if household["is_due"]:
-            return self.tr("Due")
+            return labels.due_reason(household.get("overdue_days"))
         return str(household["due_on"] or "")
+
+    def _matched(self, household: Row) -> str:
+        """匹配：李秀英（配偶）: the member the search found."""
+        return self.tr("Match: %1").replace("%1", household["matched"])

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 from . import labels
 from .context import AppContext
 from .household_detail import HouseholdDetail
+from .household_dialog import HouseholdDialog
 from .household_model import (
     ADDRESS,
     HEAD,
@@ -112,9 +114,14 @@ class HouseholdsPage(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        self.add_button = QPushButton(self.tr("Add household"))
+        self.add_button.setToolTip(self.tr("A new building, new arrivals (Ctrl+Shift+N)"))
+        self.add_button.clicked.connect(self.add_household)
+        QShortcut(QKeySequence("Ctrl+Shift+N"), self, self.add_household)
         search_row = QHBoxLayout()
         search_row.addWidget(self.search, 1)
         search_row.addWidget(self.count)
+        search_row.addWidget(self.add_button)
         left_layout.addLayout(search_row)
         left_layout.addWidget(filters)
         left_layout.addWidget(self.table, 1)
@@ -181,6 +188,17 @@ class HouseholdsPage(QWidget):
             self.table.scrollTo(self.model.index(row, 0))
         else:
             self._row_changed(QModelIndex())
+
+    def add_household(self) -> HouseholdDialog:
+        """新增住户: saved offline at once, then selected in the list."""
+        dialog = HouseholdDialog(self.ctx, parent=self)
+        dialog.accepted.connect(lambda: self._added(dialog))
+        dialog.open()
+        return dialog
+
+    def _added(self, dialog: HouseholdDialog) -> None:
+        if dialog.saved is not None:
+            self.show_household(dialog.saved["id"])
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -26,7 +28,7 @@ from sync.protocol.workflow import REVIEWER_ROLES
 
 from . import labels
 from .context import AppContext
-from .household_detail import issues_model
+from .household_detail import due_text, issues_model
 from .issue_actions import EscalateDialog, ReassignDialog
 from .models import Column, RowsModel
 from .photos import PhotoStrip, fetcher_for
@@ -107,6 +109,55 @@ class CommentDialog(FormDialog):
         return self.text.toPlainText().strip()
 
 
+class DeadlineDialog(QDialog):
+    """改期限: a new 办理期限 for an issue, with an optional reason."""
+
+    def __init__(self, issue: Row, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Change the deadline"))
+        self.setMinimumWidth(420)
+        current = issue.get("due_date")
+        self.date = QDateEdit(QDate.fromString(current, "yyyy-MM-dd") if current else QDate())
+        if not current:
+            self.date.setDate(QDate.currentDate().addDays(7))
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.no_deadline = QCheckBox(self.tr("No deadline"))
+        self.no_deadline.toggled.connect(lambda on: self.date.setEnabled(not on))
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText(self.tr("Why (optional): shown in the issue's history"))
+        self.reason.setTabChangesFocus(True)
+        self.reason.setMaximumHeight(80)
+        form = QFormLayout()
+        form.addRow(self.tr("Current deadline"), QLabel(current or "—"))
+        row = QHBoxLayout()
+        row.addWidget(self.date)
+        row.addWidget(self.no_deadline)
+        row.addStretch(1)
+        form.addRow(self.tr("New deadline"), row)
+        form.addRow(self.tr("Reason"), self.reason)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText(self.tr("Save"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.date.setFocus()
+
+    def due_date(self) -> str | None:
+        if self.no_deadline.isChecked():
+            return None
+        return str(self.date.date().toString("yyyy-MM-dd"))
+
+    def comment_text(self) -> str:
+        return self.reason.toPlainText().strip()
+
+
 # The workflow buttons' fixed order (issue 11: they moved with the issue's state).
 ACTION_ORDER = ("in_progress", "escalated", "resolved", "closed", "open")
 
@@ -168,7 +219,7 @@ class IssuePanel(QWidget):
         self.facts["status"].setText(labels.code_label("status", issue["status"]))
         self.facts["category"].setText(f"{category} / {sub}" if sub else category)
         self.facts["priority"].setText(labels.code_label("priority", issue.get("priority")))
-        self.facts["due"].setText(issue.get("due_date") or "—")
+        self.facts["due"].setText(due_text(issue) or "—")
         self.facts["location"].setText(issue.get("location") or "—")
         self.facts["ref"].setText(issue.get("external_ref") or "—")
         assignee = issue.get("assignee_id")
@@ -208,6 +259,10 @@ class IssuePanel(QWidget):
             reassign.clicked.connect(self.reassign)
             self.action_flow.addWidget(reassign)
             self.reassign_button = reassign
+            deadline = QPushButton(self.tr("Change deadline…"))
+            deadline.clicked.connect(self.change_deadline)
+            self.action_flow.addWidget(deadline)
+            self.deadline_button = deadline
         comment = QPushButton(self.tr("Add a comment"))
         comment.clicked.connect(lambda: self.change_status(None))
         self.action_flow.addWidget(comment)
@@ -267,6 +322,28 @@ class IssuePanel(QWidget):
                 dialog.comment_text(),
             )
         )
+        dialog.open()
+        return dialog
+
+    def change_deadline(self) -> DeadlineDialog | None:
+        """改期限 (supervisors): a new 办理期限, said in the history."""
+        if self.issue is None:
+            return None
+        dialog = DeadlineDialog(self.issue, self)
+        issue_id = self.issue["id"]
+
+        def save() -> None:
+            due = dialog.due_date()
+            note = (
+                self.tr("Deadline changed to %1").replace("%1", due)
+                if due
+                else self.tr("Deadline removed")
+            )
+            if dialog.comment_text():
+                note += f"：{dialog.comment_text()}"
+            self._run(ops.change_due_date, self.ctx.store, issue_id, due, note)
+
+        dialog.accepted.connect(save)
         dialog.open()
         return dialog
 

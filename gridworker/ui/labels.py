@@ -336,3 +336,24 @@ def local_date(value: str | None) -> str:
 
 def today_local() -> dt.date:
     return dt.datetime.now(SHANGHAI).date()
+
+
+def due_reason(overdue_days: int | None) -> str:
+    """Why a household is due: 从未走访, 今天到期, 逾期 15 天 (not a bare date)."""
+    if overdue_days is None:
+        return translate("Labels", "Never visited")
+    if overdue_days <= 0:
+        return translate("Labels", "Due today")
+    return translate("Labels", "Overdue %1 day(s)").replace("%1", str(overdue_days))
+
+
+def issue_overdue_days(issue: dict[str, Any], today: dt.date | None = None) -> int:
+    """Days an unfinished issue is past its 办理期限 (0: not overdue), as 事项督办 judges it."""
+    due = issue.get("due_date")
+    if not due or issue.get("status") not in ("open", "in_progress", "escalated"):
+        return 0
+    try:
+        days = ((today or today_local()) - dt.date.fromisoformat(due)).days
+    except ValueError:
+        return 0
+    return max(days, 0)

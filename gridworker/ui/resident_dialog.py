@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSizePolicy,
@@ -82,6 +83,7 @@ class ResidentDialog(QDialog):
         household_id: str,
         resident: Row | None = None,
         parent: QWidget | None = None,
+        household_phone: str | None = None,
     ):
         super().__init__(parent)
         self.ctx = ctx
@@ -103,7 +105,7 @@ class ResidentDialog(QDialog):
         self.phone = QLineEdit(r.get("phone") or "")
         self.phone.setPlaceholderText(self.tr("Mobile, or landline with area code"))
         self.tags = TagToggles(r.get("tags"))
-        self.present = QCheckBox(self.tr("Living here (uncheck if away or moved out)"))
+        self.present = QCheckBox(self.tr("Living here (uncheck if away for a while)"))
         self.present.setChecked(r.get("present", True) is not False)
         self.notes = QPlainTextEdit(r.get("notes") or "")
         self.notes.setMinimumHeight(70)
@@ -117,6 +119,14 @@ class ResidentDialog(QDialog):
         }
         self.fields = FieldSet(*checked.values())
         self.id_number.editingFinished.connect(self._fill_from_id_number)
+        # The head of household's phone and the household's 联系电话 change together unless
+        # the user unticks this (shown when they would drift apart).
+        self.household_phone = household_phone
+        self.also_household = QCheckBox(self.tr("Also change the household's phone"))
+        self.also_household.setChecked(True)
+        self.also_household.setVisible(False)
+        self.phone.textChanged.connect(self._phone_changed)
+        self.relation.currentIndexChanged.connect(self._phone_changed)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -125,7 +135,9 @@ class ResidentDialog(QDialog):
         form.addRow(self.tr("&Gender"), self.gender)
         form.addRow(self.tr("&ID number"), with_error(self.id_number, checked["id_number"]))
         form.addRow(self.tr("&Date of birth"), with_error(self.birth_date, checked["birth_date"]))
-        form.addRow(self.tr("&Phone"), with_error(self.phone, checked["phone"]))
+        phone_box = with_error(self.phone, checked["phone"])
+        phone_box.layout().addWidget(self.also_household)
+        form.addRow(self.tr("&Phone"), phone_box)
         form.addRow(self.tr("Tags"), self.tags)
         form.addRow("", self.present)
         form.addRow(self.tr("N&otes"), self.notes)
@@ -144,6 +156,14 @@ class ResidentDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
         self.name.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _phone_changed(self) -> None:
+        phone = self.phone.text().strip()
+        self.also_household.setVisible(
+            self.relation.currentData() == "head"
+            and bool(phone)
+            and phone != (self.household_phone or "")
+        )
 
     def _fill_from_id_number(self) -> None:
         """A valid 身份证号 tells the birth date and gender: fill them when still empty."""
@@ -174,20 +194,91 @@ class ResidentDialog(QDialog):
             return
         values_ = self.values()
         store = self.ctx.store
+        also_household = not self.also_household.isHidden() and self.also_household.isChecked()
         try:
             if self.resident is None:
                 name = values_.pop("name")
                 self.saved = ops.add_resident(store, self.household_id, name, **values_)
+                if also_household and self.saved["phone"]:
+                    ops.update_household(store, self.household_id, phone=self.saved["phone"])
             else:
                 changes = {k: v for k, v in values_.items() if v != self.resident.get(k)}
                 self.saved = (
-                    ops.update_resident(store, self.resident["id"], **changes)
+                    ops.update_resident(
+                        store,
+                        self.resident["id"],
+                        also_household_phone=also_household,
+                        **changes,
+                    )
                     if changes
                     else self.resident
                 )
         except ProtocolError as exc:
             if not self.fields.show(exc):
                 self.ctx.tasks.show_error(exc, self)
+            return
+        self.ctx.tasks.notify_changed()
+        super().accept()
+
+
+class DepartureDialog(QDialog):
+    """迁出 (moved away for good, with where to) or 已故 (died, with the date)."""
+
+    def __init__(self, ctx: AppContext, resident: Row, state: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.resident = resident
+        self.state = state
+        self.saved: Row | None = None
+        name = resident.get("name") or ""
+        if state == "deceased":
+            self.setWindowTitle(self.tr("Record a death"))
+            intro = self.tr("%1 died. The record stays in the ledger, shown as deceased.")
+        else:
+            self.setWindowTitle(self.tr("Record moving out"))
+            intro = self.tr("%1 moved away for good. The record stays in the ledger.")
+        text = QLabel(intro.replace("%1", name))
+        text.setWordWrap(True)
+        self.date = QLineEdit(labels.today_local().isoformat())
+        self.date.setPlaceholderText(self.tr("YYYY-MM-DD"))
+        self.destination = QLineEdit()
+        self.destination.setPlaceholderText(self.tr("e.g. 南京市鼓楼区, or another grid's address"))
+        self.error = QLabel()
+        self.error.setObjectName("fieldError")
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow(self.tr("&Date"), self.date)
+        if state != "deceased":
+            form.addRow(self.tr("Moved &to"), self.destination)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText(self.tr("Save"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(440)
+        (self.date if state == "deceased" else self.destination).setFocus()
+
+    def accept(self) -> None:
+        store = self.ctx.store
+        day = self.date.text().strip() or None
+        try:
+            if self.state == "deceased":
+                self.saved = ops.mark_deceased(store, self.resident["id"], day)
+            else:
+                where = self.destination.text().strip() or None
+                self.saved = ops.record_move_out(store, self.resident["id"], where, day)
+        except ProtocolError as exc:
+            self.error.setText(exc.message)
+            self.error.show()
+            self.date.setFocus()
             return
         self.ctx.tasks.notify_changed()
         super().accept()

@@ -151,12 +151,16 @@ def test_a_pull_interrupted_between_chunks_resumes_where_it_stopped(world, monke
         apply_page(conn, changes, user)
 
     monkeypatch.setattr(engine_module, "apply_page", dies_on_the_fourth_chunk)
+    # A save waits all along, so every chunk ends its transaction (with nobody waiting the
+    # chunks of a page share one; see the test below).
+    monkeypatch.setattr(laptop.store.writes, "waiting", lambda: 1)
     with pytest.raises(PowerLoss):
         laptop.syncer.sync()
+    monkeypatch.undo()
     with laptop.store.read() as conn:
         cursor = conn.execute(select(GridState.cursor).where(GridState.grid_id == grid)).scalar()
     # Three chunks and their cursors are kept: the next run asks for what follows.
-    assert cursor > 0
+    assert cursor == 90
     with laptop.store.read() as conn:
         kept = conn.execute(select(func.count()).select_from(ENTITY_TABLES["households"]))
         assert kept.scalar_one() > 0
@@ -172,6 +176,41 @@ def test_a_pull_interrupted_between_chunks_resumes_where_it_stopped(world, monke
     report = laptop.syncer.sync()
     assert asked[0][grid] == cursor
     assert report.pulled == 200 - 90 and report.repaired_grids == []
+    assert queries.count_households(laptop.store) == 100
+    with laptop.store.read() as conn:
+        state = conn.execute(
+            select(GridState.row_count, GridState.digest).where(GridState.grid_id == grid)
+        ).one()
+        assert tuple(state) == recount(conn, grid)
+
+
+def test_with_nobody_waiting_a_page_is_one_transaction_and_a_crash_loses_only_that_page(
+    world, monkeypatch
+):
+    grid = world.service.grid("g1")
+    _colleague_rows(world, grid, 100)
+    laptop = world.client("wa", grids=[grid])
+    laptop.syncer.pull_limit = 120
+    laptop.syncer.apply_chunk = 30
+    apply_page = engine_module.apply_page
+    calls: list[int] = []
+
+    def dies_in_the_second_page(conn: Any, changes: list[Any], user: Any) -> None:
+        calls.append(len(changes))
+        if len(calls) == 6:  # the second chunk of the second page
+            raise PowerLoss
+        apply_page(conn, changes, user)
+
+    monkeypatch.setattr(engine_module, "apply_page", dies_in_the_second_page)
+    with pytest.raises(PowerLoss):
+        laptop.syncer.sync()
+    monkeypatch.undo()
+    with laptop.store.read() as conn:
+        cursor = conn.execute(select(GridState.cursor).where(GridState.grid_id == grid)).scalar()
+    # The first page is whole; nothing of the second one is half-applied.
+    assert cursor == 120
+    report = laptop.syncer.sync()
+    assert report.pulled == 200 - 120 and report.repaired_grids == []
     assert queries.count_households(laptop.store) == 100
     with laptop.store.read() as conn:
         state = conn.execute(

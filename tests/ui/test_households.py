@@ -60,7 +60,7 @@ def test_tag_toggles_and_due_first(qtbot, ui_world):
     assert page.model.rowCount() == 3
     # Never visited: every household is due, and marked so.
     model = page.model
-    assert {model.data(model.index(r, NEXT_VISIT)) for r in range(3)} == {"待访"}
+    assert {model.data(model.index(r, NEXT_VISIT)) for r in range(3)} == {"从未走访"}
     qtbot.mouseClick(page.due_first, Qt.MouseButton.LeftButton)
     assert page.model.sort_key == "due" and page.model.rowCount() == 3
 
