@@ -266,8 +266,10 @@ class Api:
     def get_blob(self, sha256: str) -> bytes:
         return self.request("GET", f"/attachments/{sha256}").content
 
-    def conflicts(self) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/conflicts?state=open").json()["conflicts"])
+    def conflicts(self, limit: int = REJECTIONS_PAGE) -> list[dict[str, Any]]:
+        """Every open conflict, page by page (``has_more``; a service that does not page
+        answers without it, all at once)."""
+        return self._pages("/conflicts?state=open", "conflicts", 0, limit)
 
     def settle(self, conflict_id: int) -> None:
         self.request("POST", f"/conflicts/{conflict_id}/settle")
@@ -278,10 +280,14 @@ class Api:
     def rejections(self, after_id: int = 0, limit: int = REJECTIONS_PAGE) -> list[dict[str, Any]]:
         """Every rejection after ``after_id``, page by page (``has_more``; a service that does
         not page answers without it, all at once)."""
+        return self._pages("/rejections?", "rejections", after_id, limit)
+
+    def _pages(self, path: str, key: str, after_id: int, limit: int) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
+        joiner = "" if path.endswith("?") else "&"
         while True:
-            body = self.request("GET", f"/rejections?after_id={after_id}&limit={limit}").json()
-            page = list(body["rejections"])
+            body = self.request("GET", f"{path}{joiner}after_id={after_id}&limit={limit}").json()
+            page = list(body[key])
             found += page
             if not body.get("has_more") or not page:
                 return found

@@ -190,6 +190,28 @@ def test_rejections_are_read_page_by_page(fake):
     assert len(api.rejections(0)) == 7 and len(fake.requests) == 1
 
 
+def test_open_conflicts_are_read_page_by_page(fake):
+    rows = [{"id": i, "state": "open"} for i in range(1, 6)]
+
+    def page(query: dict[str, list[str]]) -> Any:
+        assert query["state"] == ["open"]
+        after, limit = int(query["after_id"][0]), min(int(query["limit"][0]), 2)
+        chosen = [r for r in rows if r["id"] > after][:limit]
+        return {"conflicts": chosen, "has_more": bool(chosen) and chosen[-1]["id"] < 5}
+
+    fake.answers["/api/v1/conflicts"] = [(200, {}, page)]
+    api, _ = _api(fake)
+    assert [c["id"] for c in api.conflicts()] == [1, 2, 3, 4, 5]
+    assert [parse_qs(urlparse(p).query)["after_id"] for p in fake.requests] == [
+        ["0"],
+        ["2"],
+        ["4"],
+    ]
+    fake.requests.clear()
+    fake.answers["/api/v1/conflicts"] = [(200, {}, {"conflicts": rows})]
+    assert len(api.conflicts()) == 5 and len(fake.requests) == 1
+
+
 # -- conflicts settled while a sync runs ----------------------------------------------------------
 
 
