@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from sync.protocol import codes
 from sync.protocol.workflow import residence
@@ -23,8 +23,8 @@ V = ENTITY_TABLES["visits"]
 
 
 def visits_to_act_on(store: Store, limit: int = 1000) -> list[Row]:
-    """Visits a supervisor returned to this worker, then visits marked 需要跟进, newest first
-    within each, with the household's address."""
+    """This worker's visits a supervisor returned, then their visits marked 需要跟进, newest
+    first within each, with the household's address (a colleague's follow-ups are theirs)."""
     me = store.user.get("id")
     mine = or_(V.c.worker_id == me, V.c.worker_id.is_(None))
     query = (
@@ -32,7 +32,8 @@ def visits_to_act_on(store: Store, limit: int = 1000) -> list[Row]:
         .select_from(V.join(H, H.c.id == V.c.household_id))
         .where(
             V.c.deleted.is_(False),
-            or_(and_(V.c.review_status == "returned", mine), V.c.follow_up.is_(True)),
+            mine,
+            or_(V.c.review_status == "returned", V.c.follow_up.is_(True)),
         )
         .order_by((V.c.review_status == "returned").desc(), V.c.visited_at.desc())
         .limit(limit)

@@ -46,7 +46,11 @@ def residents_model(parent: Any = None) -> RowsModel:
             ),
             Column(translate("Lists", "Born"), lambda r: r.get("birth_date") or ""),
             Column(translate("Lists", "Phone"), lambda r: r.get("phone") or ""),
-            Column(translate("Lists", "Status"), residence_text),
+            Column(
+                translate("Lists", "Status"),
+                residence_text,
+                tooltip=lambda r: residence_tooltip(r),
+            ),
             Column(
                 translate("Lists", "Tags"),
                 lambda r: labels.tag_labels(r.get("tags")),
@@ -64,11 +68,17 @@ def residence_text(resident: Row) -> str:
     if where.state == "deceased":
         return translate("Lists", "Deceased") + (f"（{where.date}）" if where.date else "")
     if where.state == "moved_out":
-        details = "，".join(x for x in (where.destination, where.date) if x)
+        # Where to, shown; the date is in the tooltip (the pane is narrow on a laptop).
+        details = where.destination or where.date
         return translate("Lists", "Moved out") + (f"（{details}）" if details else "")
     if where.state == "away":
         return translate("Lists", "Away")
     return translate("Lists", "Living here")
+
+
+def residence_tooltip(resident: Row) -> str:
+    where = residence(resident.get("present"), resident.get("notes"))
+    return " ".join(x for x in (residence_text(resident), where.date or "") if x)
 
 
 def visits_model(parent: Any = None) -> RowsModel:

@@ -68,10 +68,16 @@ class HouseholdDialog(QDialog):
             (self.room, self.tr("Room")),
         ):
             edit.setPlaceholderText(hint)
-            edit.setMaximumWidth(110)
+            edit.setMaximumWidth(80)
         self.address = QLineEdit(h.get("address") or "")
         self.address.setPlaceholderText(self.tr("Made from the parts above; can be edited"))
+        # Editing: the parts still make the address when it was made from them.
         self._address_typed = household is not None
+        tail = ops.compose_address(None, h.get("building"), h.get("unit"), h.get("room"))
+        address = h.get("address") or ""
+        if household is not None and tail and address.endswith(tail):
+            self.place.setText(address[: -len(tail)].strip())
+            self._address_typed = False
         self.address.textEdited.connect(self._address_edited)
         for edit in (self.place, self.building, self.unit, self.room):
             edit.textEdited.connect(self._compose)
@@ -114,8 +120,13 @@ class HouseholdDialog(QDialog):
         parts = QHBoxLayout()
         parts.setContentsMargins(0, 0, 0, 0)
         parts.addWidget(self.place, 1)
-        for edit in (self.building, self.unit, self.room):
+        for edit, word in (
+            (self.building, self.tr("bldg.")),
+            (self.unit, self.tr("unit")),
+            (self.room, self.tr("room")),
+        ):
             parts.addWidget(edit)
+            parts.addWidget(QLabel(word))
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(self.tr("Grid"), self.grid)
@@ -123,7 +134,9 @@ class HouseholdDialog(QDialog):
         form.addRow(self.tr("&Address"), with_error(self.address, checked["address"]))
         form.addRow(self.tr("&Head of household"), with_error(self.head_name, checked["head_name"]))
         phone_box = with_error(self.phone, checked["phone"])
-        phone_box.layout().addWidget(self.also_head)
+        phone_layout = phone_box.layout()
+        assert phone_layout is not None
+        phone_layout.addWidget(self.also_head)
         form.addRow(self.tr("&Phone"), phone_box)
         form.addRow(self.tr("Type"), self.kind)
         form.addRow(self.tr("Tags"), self.tags)

@@ -183,7 +183,8 @@ class HouseholdTableModel(QAbstractTableModel):
         if column == ADDRESS:
             address = labels.short_address(household["address"])
             if household.get("matched"):
-                return f"{address}  {self._matched(household)}"
+                # First: the address is elided on a narrow list, the member must stay seen.
+                return f"〔{self._matched(household)}〕 {address}"
             return address
         if column == HEAD:
             return str(household["head_name"] or "")

@@ -32,6 +32,7 @@ from .conflicts import ConflictsPage
 from .context import AppContext
 from .coverage import CoveragePage
 from .due import DuePage
+from .followups import FollowupsPage
 from .households import HouseholdsPage
 from .issue_dialog import IssueDialog
 from .issues import IssuesPage
@@ -61,7 +62,16 @@ class MainWindow(QMainWindow):
         self.conflicts = ConflictsPage(ctx, self.sync_now)
         self.review: ReviewPage | None = None
         self.coverage: CoveragePage | None = None
-        pages: list[QWidget] = [self.households, self.due, self.issues, self.conflicts]
+        # 待办走访: the visits a supervisor returned and those marked 需要跟进 (workers).
+        self.followups = FollowupsPage(ctx)
+        # Last, so that the older tabs keep their Ctrl+1…4.
+        pages: list[QWidget] = [
+            self.households,
+            self.due,
+            self.issues,
+            self.conflicts,
+            self.followups,
+        ]
         if self.supervising:
             self.review = ReviewPage(ctx)
             self.coverage = CoveragePage(ctx)
@@ -84,6 +94,7 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(page, "")
         self.banner = Banner()
         self.banner.activated.connect(self._show_conflicts)
+        self.banner_target: QWidget = self.conflicts  # the page the banner's button opens
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -115,6 +126,9 @@ class MainWindow(QMainWindow):
         self.households.current_changed.connect(self._update_actions)
         self.due.open_household_requested.connect(self.open_household)
         self.due.log_visit_requested.connect(self.log_visit_for)
+        self.followups.edit_visit_requested.connect(self.edit_visit)
+        self.followups.open_household_requested.connect(self.open_household)
+        self.sync.finished.connect(self._returns_notice)
         self.issues.raise_requested.connect(lambda: self.raise_issue(free_standing=True))
         self.issues.panel.open_household_requested.connect(self.open_household)
         self.sync.notice.connect(self._notice)
@@ -155,6 +169,7 @@ class MainWindow(QMainWindow):
             self.due: self.tr("Due today"),
             self.issues: self.tr("Issue oversight") if self.supervising else self.tr("My issues"),
             self.conflicts: self.tr("Conflicts and refusals"),
+            self.followups: self.tr("Visits to fix"),
         }
         if self.review is not None and self.coverage is not None:
             titles[self.review] = self.tr("Review visits")
@@ -346,11 +361,23 @@ class MainWindow(QMainWindow):
             ),
             self.tr("Show"),
         )
+        self.banner_target = self.conflicts
+        self._refresh_titles()
+
+    def _returns_notice(self, _report: Any = None) -> None:
+        """After a sync: say how many visits the supervisor returned since the last time."""
+        returned = self.followups.take_new_returns()
+        if returned and not self.supervising:
+            self.banner.show_notice(
+                self.tr("The supervisor returned %n visit(s) to you.", "", returned),
+                self.tr("Show"),
+            )
+            self.banner_target = self.followups
         self._refresh_titles()
 
     def _show_conflicts(self) -> None:
         self.banner.hide()
-        self.tabs.setCurrentWidget(self.conflicts)
+        self.tabs.setCurrentWidget(self.banner_target)
 
     def _refresh_titles(self) -> None:
         user = self.ctx.user
@@ -364,6 +391,9 @@ class MainWindow(QMainWindow):
         conflicts, rejections = self.conflicts.counts()
         self._tab_text(self.households, self.tr("Households"))
         self._tab_text(self.due, self.tr("Due today (%1)").replace("%1", str(self.due.count())))
+        self._tab_text(
+            self.followups, self.tr("To fix (%1)").replace("%1", str(self.followups.count()))
+        )
         issues = self.tr("Issue oversight (%1)") if self.supervising else self.tr("My issues (%1)")
         self._tab_text(self.issues, issues.replace("%1", str(self.issues.open_count())))
         self._tab_text(

@@ -136,7 +136,9 @@ class ResidentDialog(QDialog):
         form.addRow(self.tr("&ID number"), with_error(self.id_number, checked["id_number"]))
         form.addRow(self.tr("&Date of birth"), with_error(self.birth_date, checked["birth_date"]))
         phone_box = with_error(self.phone, checked["phone"])
-        phone_box.layout().addWidget(self.also_household)
+        phone_layout = phone_box.layout()
+        assert phone_layout is not None
+        phone_layout.addWidget(self.also_household)
         form.addRow(self.tr("&Phone"), phone_box)
         form.addRow(self.tr("Tags"), self.tags)
         form.addRow("", self.present)

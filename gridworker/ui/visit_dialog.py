@@ -33,7 +33,7 @@ from . import labels
 from .context import AppContext
 from .photos import PhotoStrip, fetcher_for
 from .phrases import PhrasePicker
-from .widgets import FlowLayout, FormDialog, heading
+from .widgets import FlowLayout, FormDialog, error_label, heading
 
 Row = dict[str, Any]
 
@@ -119,9 +119,20 @@ class VisitDialog(FormDialog):
             self.people[resident["id"]] = box
         if not self.people:
             people_flow.addWidget(QLabel(self.tr("No residents recorded")))
-        form.addRow(self.tr("People met"), people_box)
+        # A 见面 visit names someone met or carries a note (ops.check_met): said here.
+        self.people_error = error_label()
+        self.people_error.setObjectName("fieldError")
+        people_field = QWidget()
+        people_layout = QVBoxLayout(people_field)
+        people_layout.setContentsMargins(0, 0, 0, 0)
+        people_layout.addWidget(people_box)
+        people_layout.addWidget(self.people_error)
+        form.addRow(self.tr("People met"), people_field)
+        for box in self.people.values():
+            box.toggled.connect(self.people_error.hide)
 
         self.notes = QPlainTextEdit(v.get("notes") or "")
+        self.notes.textChanged.connect(self.people_error.hide)
         self.notes.setPlaceholderText(self.tr("What you saw and heard; what the family needs"))
         self.notes.setTabChangesFocus(True)
         self.notes.setMinimumHeight(90)
@@ -176,7 +187,7 @@ class VisitDialog(FormDialog):
         try:
             if self.visit is None:
                 self.saved = ops.log_visit(
-                    store, self.household["id"], visited_at=visited_at, **values
+                    store, self.household["id"], visited_at=visited_at, app_rules=True, **values
                 )
             else:
                 if visited_at and visited_at != self.visit.get("visited_at"):
@@ -188,10 +199,19 @@ class VisitDialog(FormDialog):
                         self.tr("Change the visit as the supervisor asked, then save."), self
                     )
                     return
-                self.saved = ops.edit_visit(store, self.visit["id"], **changes) if changes else None
+                self.saved = (
+                    ops.edit_visit(store, self.visit["id"], app_rules=True, **changes)
+                    if changes
+                    else None
+                )
             visit_id = (self.saved or self.visit or {})["id"]
             self.photos.attach_to(store, self.ctx.blobs, "visits", visit_id)
         except ProtocolError as exc:
+            if exc.field == "people_met":
+                self.people_error.setText(exc.message)
+                self.people_error.show()
+                self.notes.setFocus()
+                return
             self.ctx.tasks.show_error(exc, self)
             return
         self.ctx.tasks.notify_changed()

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-if "--issue11" in sys.argv:
+if "--issue11" in sys.argv or "--worker-day" in sys.argv:
     # A 1366×768 laptop screen (Qt's offscreen platform takes its screens from a file).
     _SCREEN = Path(tempfile.gettempdir()) / "gridworker-1366x768.json"
     _SCREEN.write_text(
@@ -98,6 +98,11 @@ def main() -> int:
         worker.syncer.sync()
         supervisor.syncer.sync()
         stage(worker, supervisor)
+        if "--worker-day" in sys.argv:
+            sys.path.insert(0, str(Path(__file__).parent))
+            from worker_day import shoot_worker_day
+
+            return shoot_worker_day(app, worker, supervisor, settings, demo, out, tmp)
         if "--issue11" in sys.argv:
             sys.path.insert(0, str(Path(__file__).parent))
             from issue11 import shoot_issue11

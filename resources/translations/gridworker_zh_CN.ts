@@ -695,78 +695,78 @@
     <name>DeadlineDialog</name>
     <message>
         <source>Change the deadline</source>
-        <translation type="unfinished"></translation>
+        <translation>修改办理期限</translation>
     </message>
     <message>
         <source>No deadline</source>
-        <translation type="unfinished"></translation>
+        <translation>不设期限</translation>
     </message>
     <message>
         <source>Why (optional): shown in the issue's history</source>
-        <translation type="unfinished"></translation>
+        <translation>修改原因（可不填）：记入事项的处置记录</translation>
     </message>
     <message>
         <source>Current deadline</source>
-        <translation type="unfinished"></translation>
+        <translation>当前期限</translation>
     </message>
     <message>
         <source>New deadline</source>
-        <translation type="unfinished"></translation>
+        <translation>新的期限</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>保存</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
     <name>DepartureDialog</name>
     <message>
         <source>Record a death</source>
-        <translation type="unfinished"></translation>
+        <translation>登记死亡</translation>
     </message>
     <message>
         <source>%1 died. The record stays in the ledger, shown as deceased.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 已故。记录保留在台账中，显示为“已故”。</translation>
     </message>
     <message>
         <source>Record moving out</source>
-        <translation type="unfinished"></translation>
+        <translation>登记迁出</translation>
     </message>
     <message>
         <source>%1 moved away for good. The record stays in the ledger.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 已迁出本户。记录保留在台账中。</translation>
     </message>
     <message>
         <source>YYYY-MM-DD</source>
-        <translation type="unfinished"></translation>
+        <translation>年-月-日</translation>
     </message>
     <message>
         <source>e.g. 南京市鼓楼区, or another grid's address</source>
-        <translation type="unfinished"></translation>
+        <translation>如：南京市鼓楼区，或其他网格的住址</translation>
     </message>
     <message>
         <source>&amp;Date</source>
-        <translation type="unfinished"></translation>
+        <translation>日期(&amp;D)</translation>
     </message>
     <message>
         <source>Moved &amp;to</source>
-        <translation type="unfinished"></translation>
+        <translation>迁往(&amp;T)</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>保存</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -788,13 +788,13 @@
     <message numerus="yes">
         <source>, %n of them key attention</source>
         <translation>
-            <numerusform>，其中重点关注 %n 户</numerusform>
+            <numerusform>，其中重点户 %n 户</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>, %n with nobody left living there</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>，其中 %n 户已无人在住</numerusform>
         </translation>
     </message>
 </context>
@@ -1267,43 +1267,43 @@
     <name>FollowupsPage</name>
     <message>
         <source>Open the visit (Enter)</source>
-        <translation type="unfinished"></translation>
+        <translation>打开走访记录 (Enter)</translation>
     </message>
     <message>
         <source>Show the household</source>
-        <translation type="unfinished"></translation>
+        <translation>查看住户</translation>
     </message>
     <message>
         <source>Follow-up done…</source>
-        <translation type="unfinished"></translation>
+        <translation>跟进完成…</translation>
     </message>
     <message>
         <source>Returned visits go back to the supervisor when you save your changes; a follow-up leaves the list when you mark it done.</source>
-        <translation type="unfinished"></translation>
+        <translation>被退回的走访记录修改保存后重新提交网格长审核；需要跟进的走访标记“跟进完成”后移出此列表。</translation>
     </message>
     <message numerus="yes">
         <source>%n returned by the supervisor</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>网格长退回 %n 条</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>, %n to follow up</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>，需要跟进 %n 条</numerusform>
         </translation>
     </message>
     <message>
         <source>Follow-up done</source>
-        <translation type="unfinished"></translation>
+        <translation>跟进完成</translation>
     </message>
     <message>
         <source>What was done (added to the visit's notes)</source>
-        <translation type="unfinished"></translation>
+        <translation>做了什么（记入该走访的走访情况）</translation>
     </message>
     <message>
         <source>Done</source>
-        <translation type="unfinished"></translation>
+        <translation>完成</translation>
     </message>
 </context>
 <context>
@@ -1365,11 +1365,15 @@
     </message>
     <message>
         <source>Edit household</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑住户</translation>
     </message>
     <message>
         <source>Add resident</source>
         <translation>添加居民</translation>
+    </message>
+    <message>
+        <source>Someone moving in or born here</source>
+        <translation>新迁入或新出生的人员</translation>
     </message>
     <message>
         <source>Edit</source>
@@ -1377,19 +1381,35 @@
     </message>
     <message>
         <source>Away</source>
-        <translation type="unfinished"></translation>
+        <translation>外出</translation>
+    </message>
+    <message>
+        <source>Away for a while, still of this household</source>
+        <translation>暂时外出，仍属本户</translation>
     </message>
     <message>
         <source>Moved out…</source>
-        <translation type="unfinished"></translation>
+        <translation>迁出…</translation>
+    </message>
+    <message>
+        <source>Moved away for good, with where to</source>
+        <translation>已迁出本户，登记迁往何处</translation>
     </message>
     <message>
         <source>Deceased…</source>
-        <translation type="unfinished"></translation>
+        <translation>已故…</translation>
+    </message>
+    <message>
+        <source>Died, with the date</source>
+        <translation>登记死亡日期</translation>
     </message>
     <message>
         <source>Living here</source>
-        <translation type="unfinished"></translation>
+        <translation>在住</translation>
+    </message>
+    <message>
+        <source>Back home</source>
+        <translation>已回来居住</translation>
     </message>
     <message>
         <source>Open visit</source>
@@ -1397,11 +1417,11 @@
     </message>
     <message>
         <source>(the head of household's phone is %1)</source>
-        <translation type="unfinished"></translation>
+        <translation>（户主电话为 %1，两者不一致）</translation>
     </message>
     <message>
         <source>not recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>未登记</translation>
     </message>
     <message>
         <source>%1 days</source>
@@ -1409,7 +1429,7 @@
     </message>
     <message>
         <source>Every resident has moved out or died: tell the supervisor.</source>
-        <translation type="unfinished"></translation>
+        <translation>本户人员均已迁出或已故，请告知网格长。</translation>
     </message>
     <message>
         <source>Residents (%1)</source>
@@ -1429,11 +1449,11 @@
     </message>
     <message>
         <source>never met in person</source>
-        <translation type="unfinished"></translation>
+        <translation>从未见面</translation>
     </message>
     <message>
         <source>last met %1</source>
-        <translation type="unfinished"></translation>
+        <translation>最近见面 %1</translation>
     </message>
     <message>
         <source>due now</source>
@@ -1445,7 +1465,7 @@
     </message>
     <message>
         <source>Mark %1 as away for a while (still of this household)?</source>
-        <translation type="unfinished"></translation>
+        <translation>将 %1 标记为暂时外出（仍属本户）？</translation>
     </message>
     <message>
         <source>Confirm</source>
@@ -1456,95 +1476,107 @@
     <name>HouseholdDialog</name>
     <message>
         <source>Edit household</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑住户</translation>
     </message>
     <message>
         <source>Add household</source>
-        <translation type="unfinished"></translation>
+        <translation>新增住户</translation>
     </message>
     <message>
         <source>Estate or street, e.g. 朐阳小区</source>
-        <translation type="unfinished"></translation>
+        <translation>小区或街巷，如：朐阳小区</translation>
     </message>
     <message>
         <source>Building</source>
-        <translation type="unfinished"></translation>
+        <translation>楼栋</translation>
     </message>
     <message>
         <source>Unit</source>
-        <translation type="unfinished"></translation>
+        <translation>单元</translation>
     </message>
     <message>
         <source>Room</source>
-        <translation type="unfinished"></translation>
+        <translation>室</translation>
     </message>
     <message>
         <source>Made from the parts above; can be edited</source>
-        <translation type="unfinished"></translation>
+        <translation>由上面各项自动生成，也可修改</translation>
     </message>
     <message>
         <source>Mobile, or landline with area code</source>
-        <translation type="unfinished"></translation>
+        <translation>手机号，或带区号的固定电话</translation>
     </message>
     <message>
         <source>(not recorded)</source>
-        <translation type="unfinished"></translation>
+        <translation>（未登记）</translation>
     </message>
     <message>
         <source> days</source>
-        <translation type="unfinished"></translation>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>bldg.</source>
+        <translation>号楼</translation>
+    </message>
+    <message>
+        <source>unit</source>
+        <translation>单元</translation>
+    </message>
+    <message>
+        <source>room</source>
+        <translation>室</translation>
     </message>
     <message>
         <source>Grid</source>
-        <translation type="unfinished"></translation>
+        <translation>网格</translation>
     </message>
     <message>
         <source>Address parts</source>
-        <translation type="unfinished"></translation>
+        <translation>住址</translation>
     </message>
     <message>
         <source>&amp;Address</source>
-        <translation type="unfinished"></translation>
+        <translation>地址(&amp;A)</translation>
     </message>
     <message>
         <source>&amp;Head of household</source>
-        <translation type="unfinished"></translation>
+        <translation>户主姓名(&amp;H)</translation>
     </message>
     <message>
         <source>&amp;Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>联系电话(&amp;P)</translation>
     </message>
     <message>
         <source>Type</source>
-        <translation type="unfinished"></translation>
+        <translation>户类型</translation>
     </message>
     <message>
         <source>Tags</source>
-        <translation type="unfinished"></translation>
+        <translation>标签</translation>
     </message>
     <message>
         <source>Visit every</source>
-        <translation type="unfinished"></translation>
+        <translation>走访周期</translation>
     </message>
     <message>
         <source>N&amp;otes</source>
-        <translation type="unfinished"></translation>
+        <translation>备注(&amp;O)</translation>
     </message>
     <message>
         <source>Save (Ctrl+Enter)</source>
-        <translation type="unfinished"></translation>
+        <translation>保存 (Ctrl+Enter)</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
     <message>
         <source>These tags make it a key household: visited every %1 days at most.</source>
-        <translation type="unfinished"></translation>
+        <translation>这些标签属于重点户：至少每 %1 天走访一次。</translation>
     </message>
     <message>
         <source>Also change the phone of the head of household %1</source>
-        <translation type="unfinished"></translation>
+        <translation>同时修改户主 %1 的电话</translation>
     </message>
 </context>
 <context>
@@ -1579,7 +1611,7 @@
     </message>
     <message>
         <source>Nobody left</source>
-        <translation type="unfinished"></translation>
+        <translation>无人在住</translation>
     </message>
     <message>
         <source>Never</source>
@@ -1587,7 +1619,7 @@
     </message>
     <message>
         <source>Match: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>匹配：%1</translation>
     </message>
 </context>
 <context>
@@ -1606,11 +1638,11 @@
     </message>
     <message>
         <source>Add household</source>
-        <translation type="unfinished"></translation>
+        <translation>新增住户</translation>
     </message>
     <message>
         <source>A new building, new arrivals (Ctrl+Shift+N)</source>
-        <translation type="unfinished"></translation>
+        <translation>新楼栋、新迁入的住户 (Ctrl+Shift+N)</translation>
     </message>
     <message numerus="yes">
         <source>%n household(s)</source>
@@ -1825,7 +1857,7 @@
     </message>
     <message>
         <source>Change deadline…</source>
-        <translation type="unfinished"></translation>
+        <translation>修改期限…</translation>
     </message>
     <message>
         <source>Add a comment</source>
@@ -1857,11 +1889,11 @@
     </message>
     <message>
         <source>Deadline changed to %1</source>
-        <translation type="unfinished"></translation>
+        <translation>办理期限改为 %1</translation>
     </message>
     <message>
         <source>Deadline removed</source>
-        <translation type="unfinished"></translation>
+        <translation>取消办理期限</translation>
     </message>
 </context>
 <context>
@@ -1901,15 +1933,15 @@
     <name>Labels</name>
     <message>
         <source>Never visited</source>
-        <translation type="unfinished"></translation>
+        <translation>从未走访</translation>
     </message>
     <message>
         <source>Due today</source>
-        <translation type="unfinished"></translation>
+        <translation>今天到期</translation>
     </message>
     <message>
-        <source>Overdue %n day(s)</source>
-        <translation type="unfinished"></translation>
+        <source>Overdue %1 day(s)</source>
+        <translation>逾期 %1 天</translation>
     </message>
 </context>
 <context>
@@ -2070,7 +2102,7 @@
     </message>
     <message>
         <source>Nobody left</source>
-        <translation type="unfinished"></translation>
+        <translation>无人在住</translation>
     </message>
     <message>
         <source>Attention</source>
@@ -2078,7 +2110,7 @@
     </message>
     <message>
         <source>Every resident has moved out or died</source>
-        <translation type="unfinished"></translation>
+        <translation>本户人员均已迁出或已故</translation>
     </message>
     <message>
         <source>Head of household</source>
@@ -2090,19 +2122,19 @@
     </message>
     <message>
         <source>Every</source>
-        <translation type="unfinished"></translation>
+        <translation>周期</translation>
     </message>
     <message>
         <source>%1 days</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 天</translation>
     </message>
     <message>
         <source>Why due</source>
-        <translation type="unfinished"></translation>
+        <translation>待访原因</translation>
     </message>
     <message>
         <source>Returned</source>
-        <translation type="unfinished"></translation>
+        <translation>被退回</translation>
     </message>
     <message>
         <source>Follow-up</source>
@@ -2110,7 +2142,7 @@
     </message>
     <message>
         <source>Why</source>
-        <translation type="unfinished"></translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Time</source>
@@ -2122,7 +2154,7 @@
     </message>
     <message>
         <source>Supervisor's comment / notes</source>
-        <translation type="unfinished"></translation>
+        <translation>审核意见 / 走访情况</translation>
     </message>
     <message>
         <source>Name</source>
@@ -2150,11 +2182,11 @@
     </message>
     <message>
         <source>Deceased</source>
-        <translation type="unfinished"></translation>
+        <translation>已故</translation>
     </message>
     <message>
         <source>Moved out</source>
-        <translation type="unfinished"></translation>
+        <translation>迁出</translation>
     </message>
     <message>
         <source>Away</source>
@@ -2181,8 +2213,8 @@
         <translation>已退回：%1</translation>
     </message>
     <message>
-        <source> (overdue %n day(s))</source>
-        <translation type="unfinished"></translation>
+        <source> (overdue %1 day(s))</source>
+        <translation>（逾期 %1 天）</translation>
     </message>
     <message>
         <source>Title</source>
@@ -2356,7 +2388,7 @@
     </message>
     <message>
         <source>Visits to fix</source>
-        <translation type="unfinished"></translation>
+        <translation>待办走访</translation>
     </message>
     <message>
         <source>Review visits</source>
@@ -2436,8 +2468,8 @@
     </message>
     <message numerus="yes">
         <source>The supervisor returned %n visit(s) to you.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>网格长退回了 %n 条走访记录，请修改后重新提交。</numerusform>
         </translation>
     </message>
     <message>
@@ -2454,7 +2486,7 @@
     </message>
     <message>
         <source>To fix (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>待办走访（%1）</translation>
     </message>
     <message>
         <source>Issue oversight (%1)</source>
@@ -2743,11 +2775,11 @@
     </message>
     <message>
         <source>Living here (uncheck if away for a while)</source>
-        <translation type="unfinished"></translation>
+        <translation>在住（暂时外出请取消勾选）</translation>
     </message>
     <message>
         <source>Also change the household's phone</source>
-        <translation type="unfinished"></translation>
+        <translation>同时修改本户联系电话</translation>
     </message>
     <message>
         <source>&amp;Name</source>
@@ -2818,7 +2850,7 @@
     </message>
     <message>
         <source>Undo (Ctrl+Z)</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销 (Ctrl+Z)</translation>
     </message>
     <message numerus="yes">
         <source>%n visit(s) waiting</source>
@@ -2834,21 +2866,21 @@
     </message>
     <message>
         <source>Approve visits</source>
-        <translation type="unfinished"></translation>
+        <translation>批量通过</translation>
     </message>
     <message numerus="yes">
         <source>Approve the %n selected visit(s)?</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>通过选中的 %n 条走访记录？</numerusform>
         </translation>
     </message>
     <message>
         <source>Approve all</source>
-        <translation type="unfinished"></translation>
+        <translation>全部通过</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
     <message numerus="yes">
         <source>Return %n visit(s) to the worker</source>
@@ -2870,14 +2902,14 @@
     </message>
     <message numerus="yes">
         <source>Approved %n visit(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已通过 %n 条走访记录。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Returned %n visit(s) to the worker.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已退回 %n 条走访记录给网格员。</numerusform>
         </translation>
     </message>
 </context>

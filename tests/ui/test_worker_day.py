@@ -70,6 +70,9 @@ def test_add_a_household_offline_then_sync_it_to_the_server(qtbot, ui_world):
     window.households.detail.show_household(new_id)
     edit = page.detail.edit_household()
     assert isinstance(edit, HouseholdDialog) and edit.windowTitle() == "编辑住户"
+    edit.room.clear()
+    qtbot.keyClicks(edit.room, "603")  # the parts still make the address
+    assert edit.address.text() == "朐阳小区 5号楼 1单元 603室"
     edit.phone.setText("13900139009")
     assert not edit.also_head.isHidden() and edit.also_head.text() == "同时修改户主 赵大 的电话"
     qtbot.mouseClick(edit.save_button, Qt.MouseButton.LeftButton)
@@ -87,8 +90,9 @@ def test_add_a_household_offline_then_sync_it_to_the_server(qtbot, ui_world):
     table = SERVER_TABLES["households"]
     with ui_world.service.engine.connect() as conn:
         row = conn.execute(select(table).where(table.c.id == new_id)).mappings().one()
-    assert (row["address"], row["phone"], row["tags"]) == (
-        "朐阳小区 5号楼 1单元 602室",
+    assert (row["address"], row["room"], row["phone"], row["tags"]) == (
+        "朐阳小区 5号楼 1单元 603室",
+        "603",
         "13900139009",
         ["low_income"],
     )
@@ -107,7 +111,7 @@ def test_moved_out_and_deceased_are_shown_right_and_not_offered_as_met(
     dialog.date.setText("2026-11-02")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
-    assert detail.residents.data(detail.residents.index(1, 5)) == "迁出（南京市鼓楼区，2026-11-02）"
+    assert detail.residents.data(detail.residents.index(1, 5)) == "迁出（南京市鼓楼区）"
     assert detail.vacated.isHidden()
 
     detail.residents_view.setCurrentIndex(detail.residents.index(0, 0))  # 张三
@@ -207,7 +211,7 @@ def test_search_names_the_family_member_it_found(qtbot, ui_world):
     page.run_search()
     assert listed_ids(page) == [homes["zhang"]["id"]]
     text = page.model.data(page.model.index(0, ADDRESS))
-    assert text.endswith("匹配：李秀英（配偶）")
+    assert text == "〔匹配：李秀英（配偶）〕 朐阳小区 3号楼 1单元 201室"
 
 
 def test_a_met_visit_with_nobody_and_no_note_is_refused_at_the_field(qtbot, ui_world):
