@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from sync.protocol.errors import ValidationError
 from sync.protocol.values import format_time, uuid_text
 
+from . import audit
 from .context import ApiError, Caller
 from .db import write_tx
 from .epoch import current_epoch, read_epoch
@@ -328,6 +329,7 @@ def complete_login(
     }
 
 
+@audit.records_logins  # each attempt, succeeded or refused, in the audit trail
 async def login(
     engine: Engine, settings: Settings, body: Any, source: str | None = None
 ) -> dict[str, Any]:
