@@ -75,3 +75,13 @@ def messy_ledger(path: Path) -> Path:
         ["合计：7人"],
     ]
     return save(path, rows, merges=("A1:I1", "B4:B6", "A8:I8", "A13:I13"))
+
+
+def sheet_rows(path: Path) -> list[tuple[Any, ...]]:
+    """An exported .xlsx's header and data rows as the reader sees them: the print layout's
+    title row above the header and its 序号 column left out."""
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "序号")
+    return [tuple(r[1:]) for r in rows[header:]]

@@ -13,7 +13,7 @@ from sync.ledger.reader import read_table
 from sync.protocol.wire import grid_digest
 from sync.server.cli import main
 from sync.server.models import ENTITY_TABLES, Grid
-from tests.ledger.helpers import LI, ZHANG, id_number, messy_ledger
+from tests.ledger.helpers import LI, ZHANG, id_number, messy_ledger, sheet_rows
 
 from .harness import household, issue, resident, visit
 
@@ -107,11 +107,10 @@ def test_export_every_ledger(db, seeded, tmp_path, capsys):
         out = tmp_path / f"{entity}.xlsx"
         assert gridsync(db, "export", entity, "--grid", grid, "--out", str(out)) == 0
         assert f"已导出 {rows} 行到 {out}" in capsys.readouterr().out
-        assert len(read_table(out).rows) == rows + 1
+        assert len(read_table(out).rows) == rows + 2  # the title row and the header
 
-    ws = load_workbook(tmp_path / "households.xlsx").active
-    assert ws.title == "西门网格"
-    by_address = {r[1]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert load_workbook(tmp_path / "households.xlsx").active.title == "西门网格"
+    by_address = {r[1]: r for r in sheet_rows(tmp_path / "households.xlsx")[1:]}
     # Natural order: building 2 before building 10.
     assert list(by_address)[:2] == [
         "海州区 朐阳小区 2号楼 1单元 301室",
@@ -120,7 +119,7 @@ def test_export_every_ledger(db, seeded, tmp_path, capsys):
     flat = by_address["海州区 朐阳小区 2号楼 1单元 301室"]
     assert flat[5:11] == ("张伟", "13812345678", "常住", "低保、党员", 30, "2026-11-18 10:00")
 
-    visits = list(load_workbook(tmp_path / "visits.xlsx").active.iter_rows(values_only=True))
+    visits = sheet_rows(tmp_path / "visits.xlsx")
     assert visits[1][:9] == (
         "2026-11-18 10:00",
         grid,
@@ -132,7 +131,7 @@ def test_export_every_ledger(db, seeded, tmp_path, capsys):
         "老两口身体不错",
         "否",
     )
-    issues = list(load_workbook(tmp_path / "issues.xlsx").active.iter_rows(values_only=True))
+    issues = sheet_rows(tmp_path / "issues.xlsx")
     assert issues[1][:8] == (
         grid,
         "朐阳小区2号楼下井盖破损",
@@ -217,12 +216,13 @@ def test_an_exported_ledger_imports_into_a_new_grid(db, service, seeded, tmp_pat
     assert "问题：错误 0 条（该行未导入），提醒 3 条（已导入，请留意），说明 0 条" in preview
     warnings = [line for line in preview.splitlines() if line.startswith("[")]
     assert warnings == [
-        f"[提醒] 第{row}行 身份证号(J列): 身份证号（{masked}）已登记在其他网格的住户中，"
+        # Rows and columns as Excel shows them: a title row above the header, 序号 in A.
+        f"[提醒] 第{row}行 身份证号(K列): 身份证号（{masked}）已登记在其他网格的住户中，"
         "仍按台账导入；如属同一人迁入，请核实后在原网格处理"
         for row, masked in (
-            (2, "3207**********0014"),
-            (3, "3207**********0027"),
-            (4, "3207**********0038"),
+            (3, "3207**********0014"),
+            (4, "3207**********0027"),
+            (5, "3207**********0038"),
         )
     ]
     for number in (ZHANG, LI, XIAO):
@@ -257,11 +257,11 @@ def test_an_exported_ledger_imports_into_a_new_grid(db, service, seeded, tmp_pat
         "读取 5 行：新增住户 0 户、居民 0 人；已有住户 0 户；跳过 5 行；有错误未导入 0 行" in again
     )
     assert [line for line in again.splitlines() if line.startswith("[")] == [
-        "[说明] 第2行 身份证号(J列): 该居民已在此住户中登记，已跳过",
-        "[说明] 第3行 身份证号(J列): 该居民已在此住户中登记，已跳过",
-        "[说明] 第4行 身份证号(J列): 该居民已在此住户中登记，已跳过",
-        "[说明] 第5行 地址(A列): 该地址的住户已在网格中，已跳过（住户信息不修改）",
-        "[说明] 第6行 姓名(H列): 同名居民已在此住户中登记，已跳过",
+        "[说明] 第3行 身份证号(K列): 该居民已在此住户中登记，已跳过",
+        "[说明] 第4行 身份证号(K列): 该居民已在此住户中登记，已跳过",
+        "[说明] 第5行 身份证号(K列): 该居民已在此住户中登记，已跳过",
+        "[说明] 第6行 地址(B列): 该地址的住户已在网格中，已跳过（住户信息不修改）",
+        "[说明] 第7行 姓名(I列): 同名居民已在此住户中登记，已跳过",
     ]
     assert "没有需要导入的新住户或居民" in again
     assert _grid_state(service.engine, "grid-new") == new
