@@ -14,8 +14,8 @@ from tests.ui.test_supervisor_ledgers import office, settle, supervisor_window  
 
 def test_the_file_name_follows_the_ledger_and_an_overwrite_is_asked(
     qtbot: Any,
-    office: Any,
-    tmp_path: Path,  # noqa: F811
+    office: Any,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     window = supervisor_window(qtbot, office.world)
     dialog = window.export_ledger()
