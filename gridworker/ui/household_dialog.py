@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -29,11 +27,12 @@ from sync.protocol.workflow import DEFAULT_INTERVAL_DAYS, visit_interval_days
 from .context import AppContext
 from .fields import CheckedField, FieldSet
 from .resident_dialog import TagToggles, code_combo, with_error
+from .widgets import FormDialog
 
 Row = dict[str, Any]
 
 
-class HouseholdDialog(QDialog):
+class HouseholdDialog(FormDialog):
     """新增住户 / 编辑住户. The address text is made from its parts as they are typed (and
     can still be edited); the interval follows the tags until it is changed by hand."""
 
@@ -154,13 +153,21 @@ class HouseholdDialog(QDialog):
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText(self.tr("Save (Ctrl+Enter)"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.accept)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self.accept)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
         self._tags_changed()
+        self.watch_text(
+            self.place,
+            self.building,
+            self.unit,
+            self.room,
+            self.address,
+            self.head_name,
+            self.phone,
+            self.notes,
+        )
         (self.address if household else self.place).setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- live help -------------------------------------------------------------------------

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -28,7 +26,7 @@ from sync.protocol.errors import ProtocolError, ValidationError
 from . import labels
 from .context import AppContext
 from .fields import CheckedField, FieldSet
-from .widgets import FlowLayout
+from .widgets import FlowLayout, FormDialog
 
 Row = dict[str, Any]
 
@@ -76,7 +74,7 @@ class TagToggles(QWidget):
         return [code for code, button in self.buttons.items() if button.isChecked()]
 
 
-class ResidentDialog(QDialog):
+class ResidentDialog(FormDialog):
     def __init__(
         self,
         ctx: AppContext,
@@ -152,11 +150,10 @@ class ResidentDialog(QDialog):
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText(self.tr("Save"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.accept)
-
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        self.watch_text(self.name, self.id_number, self.birth_date, self.phone, self.notes)
         self.name.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _phone_changed(self) -> None:
@@ -223,7 +220,7 @@ class ResidentDialog(QDialog):
         super().accept()
 
 
-class DepartureDialog(QDialog):
+class DepartureDialog(FormDialog):
     """迁出 (moved away for good, with where to) or 已故 (died, with the date)."""
 
     def __init__(self, ctx: AppContext, resident: Row, state: str, parent: QWidget | None = None):
@@ -266,6 +263,7 @@ class DepartureDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.setMinimumWidth(440)
+        self.watch_text(self.destination)
         (self.date if state == "deceased" else self.destination).setFocus()
 
     def accept(self) -> None:

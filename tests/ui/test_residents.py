@@ -78,3 +78,25 @@ def test_edit_and_mark_moved_out(qtbot, ui_world, monkeypatch):
     detail.residents_view.setCurrentIndex(detail.residents.index(1, 0))
     detail.mark_moved_out()
     assert detail.residents.data(detail.residents.index(1, 5)) == "外出"
+
+
+def test_the_resident_dialog_asks_before_discarding_and_saves_with_ctrl_enter(qtbot, ui_world):
+    from tests.ui.test_confusions import _answer_discard
+
+    window, homes = open_window(qtbot, ui_world)
+    dialog = add_dialog(qtbot, window, homes["li"]["id"])
+    dialog.name.setText("李小龙")  # (QTest types ASCII only)
+    seen: dict = {}
+    _answer_discard(dialog, "继续编辑", seen)
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Escape)
+    assert seen["title"] == "放弃已输入的内容？"
+    assert dialog.isVisible() and dialog.name.text() == "李小龙"
+    dialog.activateWindow()  # the question had the focus (a window manager gives it back)
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not dialog.isVisible()
+    names = [
+        r["name"]
+        for r in queries.household_detail(window.ctx.store, homes["li"]["id"])["residents"]
+    ]
+    assert names == ["李小龙"]
