@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from sync.protocol.values import format_time
 
+from ..store import handled
 from ..store import rows as rowlib
 from ..store.blobs import BlobFiles
 from ..store.local import Store
@@ -540,6 +541,81 @@ class Syncer:
                     insert(RejectionRecord).prefix_with("OR IGNORE"),
                     [_rejection_row(r) for r in rejections],
                 )
+        self._send_handled()
+        self._fetch_handled()
+
+    def _send_handled(self) -> None:
+        """Tells the server of the rejections marked handled here (an offline mark waits in
+        the queue). A 404 (not the caller's to mark, or an older service) drops the sending and
+        keeps the local mark; a 405 (an older service) leaves the queue as it is."""
+        with self.store.read() as conn:
+            keys = handled.handled_keys(self.store, conn)
+            waiting = handled.unsent(self.store, conn)
+            device = [k for k in keys if k.startswith("device:")]
+            known = set(keys)
+            late = [
+                i
+                for i in handled.server_ids(self.store, conn, device)
+                if f"server:{i}" not in known
+            ]
+        if late:
+            # marks made on this device's own entries before the server's record was fetched
+            with self.store.write() as conn:
+                handled.mark(self.store, conn, [f"server:{i}" for i in late], send=True)
+                waiting = handled.unsent(self.store, conn)
+        done: list[int] = []
+        try:
+            for rejection_id in waiting:
+                try:
+                    self.api.handle_rejection(rejection_id)
+                except SyncError as exc:
+                    if exc.status != 404:
+                        raise
+                done.append(rejection_id)
+        except SyncError as exc:
+            if exc.status != 405:
+                raise
+        finally:
+            if done:
+                with self.store.write() as conn:
+                    handled.drop(self.store, conn, done)
+
+    def _fetch_handled(self) -> None:
+        """Asks the server which of the rejections still shown here were handled (by a
+        supervisor, or on another laptop) and hides those; an older service is ignored."""
+        with self.store.read() as conn:
+            known = set(handled.handled_keys(self.store, conn))
+            records = list(
+                conn.execute(
+                    select(RejectionRecord.id, RejectionRecord.seq, RejectionRecord.user_name)
+                )
+            )
+        open_ids = [r.id for r in records if f"server:{r.id}" not in known]
+        if not open_ids:
+            return
+        try:
+            found = self.api.handled_rejections(open_ids)
+        except SyncError as exc:
+            if exc.status in (404, 405):
+                return
+            raise
+        ids = {int(item["id"]) for item in found}
+        if not ids:
+            return
+        me = self.store.user.get("display_name")
+        mine = {r.seq for r in records if r.id in ids and r.user_name == me}
+        with self.store.write() as conn:
+            own = (
+                set(
+                    conn.execute(
+                        select(Outbox.seq).where(Outbox.status == "rejected", Outbox.seq.in_(mine))
+                    ).scalars()
+                )
+                if mine
+                else set()
+            )
+            keys = [f"server:{i}" for i in sorted(ids)] + [f"device:{s}" for s in sorted(own)]
+            handled.mark(self.store, conn, keys, send=False)
 
 
 def _wire_mutation(m: Any) -> dict[str, Any]:

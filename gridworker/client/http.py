@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 GZIP_ABOVE = 2048
 
 
+HANDLED_BATCH = 1000  # rejection ids asked about at once (the service's bound)
+
+
 class SyncError(Exception):
     """Something the user should be told about, in Chinese."""
 
@@ -281,6 +284,19 @@ class Api:
         """Every rejection after ``after_id``, page by page (``has_more``; a service that does
         not page answers without it, all at once)."""
         return self._pages("/rejections?", "rejections", after_id, limit)
+
+    def handle_rejection(self, rejection_id: int) -> dict[str, Any]:
+        """已处理: tells the server a rejection was dealt with (404 if the caller may not)."""
+        return dict(self.request("POST", f"/rejections/{int(rejection_id)}/handle").json())
+
+    def handled_rejections(self, ids: list[int]) -> list[dict[str, Any]]:
+        """Of ``ids``, those handled on the server, asked HANDLED_BATCH at a time."""
+        found: list[dict[str, Any]] = []
+        ids = sorted({int(i) for i in ids})
+        for start in range(0, len(ids), HANDLED_BATCH):
+            body = {"ids": ids[start : start + HANDLED_BATCH]}
+            found += self.request("POST", "/rejections/handled", body=body).json()["handled"]
+        return found
 
     def _pages(self, path: str, key: str, after_id: int, limit: int) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

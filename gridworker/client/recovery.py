@@ -86,6 +86,8 @@ def observe(store: Store, conn: Connection, answer: dict[str, Any]) -> bool:
     kept = [key for key in handled if not str(key).startswith("server:")]
     if kept != handled:
         store.set_meta(conn, "handled_rejections", kept)
+    # Marks not sent yet name the forgotten database's rejection ids: they are not sent.
+    store.set_meta(conn, "handled_rejections_unsent", [])
     return True
 
 

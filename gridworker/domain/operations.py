@@ -23,6 +23,7 @@ from sync.protocol.workflow import (
     residence,
 )
 
+from ..store import handled
 from ..store import rows as rowlib
 from ..store.blobs import BlobFiles
 from ..store.local import Store
@@ -481,12 +482,10 @@ def resolve_conflict(store: Store, conflict_id: int, keep: str) -> Row | None:
 
 
 def mark_rejection_handled(store: Store, key: str) -> None:
-    """已处理: the refused change was dealt with (or is not wanted): hidden from the list."""
+    """已处理: the refused change was dealt with (or is not wanted): hidden from the list, and
+    told to the server at the next sync (so the author's and other laptops hide it too)."""
     with store.write() as conn:
-        handled = list(store.get_meta("handled_rejections", [], conn) or [])
-        if key not in handled:
-            handled.append(key)
-            store.set_meta(conn, "handled_rejections", handled)
+        handled.mark(store, conn, [key], send=True)
 
 
 def can_apply_again(rejection: Row) -> bool:
@@ -524,9 +523,7 @@ def apply_rejection_again(store: Store, rejection: Row) -> Row:
             result = store.create(conn, entity, values, row_id=row_id)
         else:
             raise ValidationError("这条修改无法重新提交", code="invalid_value")
-        handled = list(store.get_meta("handled_rejections", [], conn) or [])
-        handled.append(rejection["key"])
-        store.set_meta(conn, "handled_rejections", handled)
+        handled.mark(store, conn, [rejection["key"]], send=True)
         return result
 
 

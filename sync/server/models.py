@@ -162,6 +162,8 @@ class Rejection(Base):
     code: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    handled_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
 
     __table_args__ = (UniqueConstraint("device_id", "seq"),)
 

@@ -160,12 +160,72 @@ def list_rejections(
             "mutation": mutation,
             "error": {"code": r.code, "message": _short(r.message, 1000)},
             "created_at": format_time(r.created_at),
+            "handled_at": format_time(r.handled_at) if r.handled_at else None,
+            "handled_by": r.handled_by,
         }
         size += _size(item)
         if page and size > PAGE_BYTES:
             return {"rejections": page, "has_more": True}
         page.append(item)
     return {"rejections": page, "has_more": len(rows) > limit}
+
+
+HANDLED_IDS_MAX = 1000  # ids asked about in one call
+
+
+def _may_handle(caller: Caller, row: Any) -> bool:
+    """A reviewer holding the rejection's grid, or the rejection's author."""
+    return (caller.is_reviewer and row.grid_id is not None and caller.holds(row.grid_id)) or (
+        caller.user_id == row.user_id
+    )
+
+
+def handle_rejection(
+    engine: Engine, settings: Any, caller: Caller, rejection_id: int
+) -> dict[str, Any]:
+    """已处理: marks a rejection handled (once: the first mark's time and person stay). 404 for
+    one the caller may not see, so nothing about it is revealed."""
+    with write_tx(engine) as conn:
+        row = conn.execute(
+            select(
+                Rejection.id,
+                Rejection.grid_id,
+                Rejection.user_id,
+                Rejection.handled_at,
+                Rejection.handled_by,
+            ).where(Rejection.id == rejection_id)
+        ).first()
+        if row is None or not _may_handle(caller, row):
+            raise ApiError(404, "not_found", "被拒记录不存在")
+        handled_at, handled_by = row.handled_at, row.handled_by
+        if handled_at is None:
+            handled_at, handled_by = settings.clock(), caller.user_id
+            conn.execute(
+                update(Rejection)
+                .where(Rejection.id == rejection_id, Rejection.handled_at.is_(None))
+                .values(handled_at=handled_at, handled_by=handled_by)
+            )
+    return {"id": rejection_id, "handled_at": format_time(handled_at), "handled_by": handled_by}
+
+
+def handled_rejections(engine: Engine, caller: Caller, ids: list[int]) -> dict[str, Any]:
+    """Of ``ids`` (at most HANDLED_IDS_MAX), those the caller may see that are handled."""
+    wanted = sorted({i for i in ids if 0 < i <= 2**31 - 1})[:HANDLED_IDS_MAX]
+    if not wanted:
+        return {"handled": []}
+    query = select(Rejection.id, Rejection.handled_at, Rejection.handled_by).where(
+        *_visible(Rejection, caller, None),
+        Rejection.id.in_(wanted),
+        Rejection.handled_at.is_not(None),
+    )
+    with engine.connect() as conn:
+        rows = list(conn.execute(query.order_by(Rejection.id)))
+    return {
+        "handled": [
+            {"id": r.id, "handled_at": format_time(r.handled_at), "handled_by": r.handled_by}
+            for r in rows
+        ]
+    }
 
 
 # -- reading stored JSON back safely ---------------------------------------------------------

@@ -208,11 +208,27 @@ class RejectionRecord(BaseModel):
     mutation: Any
     error: MutationError
     created_at: str
+    handled_at: str | None = None
+    handled_by: str | None = None
 
 
 class RejectionList(BaseModel):
     rejections: list[RejectionRecord]
     has_more: bool = False
+
+
+class HandledRejection(BaseModel):
+    id: int
+    handled_at: str
+    handled_by: str | None
+
+
+class HandledQuery(BaseModel):
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(max_length=1000)
+
+
+class HandledList(BaseModel):
+    handled: list[HandledRejection]
 
 
 class Person(BaseModel):

@@ -18,6 +18,9 @@ from ..schemas import (
     ERROR_RESPONSES,
     ConflictList,
     ErrorBody,
+    HandledList,
+    HandledQuery,
+    HandledRejection,
     PeopleList,
     PullResponse,
     PushResponse,
@@ -173,6 +176,29 @@ async def rejections(
         reports.list_rejections, engine, caller, grid_id, limit, after_id
     )
     return await _json(result)
+
+
+RejectionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post(
+    "/rejections/{rejection_id}/handle",
+    tags=["conflicts"],
+    response_model=HandledRejection,
+    responses={404: {"model": ErrorBody}},
+)
+def handle_rejection(
+    rejection_id: RejectionId, caller: CallerDep, engine: EngineDep, settings: SettingsDep
+) -> Any:
+    """已处理: marks a rejection handled (a reviewer holding its grid, or its author; 404 for
+    anyone else). Marking it again changes nothing."""
+    return reports.handle_rejection(engine, settings, caller, rejection_id)
+
+
+@router.post("/rejections/handled", tags=["conflicts"], response_model=HandledList)
+def handled_rejections(body: HandledQuery, caller: CallerDep, engine: EngineDep) -> Any:
+    """Of the ids asked about (at most 1,000), those the caller may see that are handled."""
+    return reports.handled_rejections(engine, caller, body.ids)
 
 
 @router.get("/people", tags=["conflicts"], response_model=PeopleList)
