@@ -496,6 +496,9 @@ def every_endpoint(device: Any) -> list[Any]:
         device.request("GET", "/conflicts"),
         device.request("GET", "/rejections"),
         device.request("POST", "/conflicts/1/settle"),
+        device.request("POST", "/rejections/1/handle"),
+        device.request("POST", "/rejections/handled", json={"ids": [1]}),
+        device.request("POST", "/audit", json={"events": []}),
         device.request("POST", "/admin/grids", json={"id": "grid-z", "name": "z"}),
     ]
 
@@ -558,8 +561,12 @@ def test_missing_or_garbage_token_gets_401(service, worker, authorization):
         ("POST", "/api/v1/sync/pull", {"cursors": {}}),
         ("POST", "/api/v1/sync/push", {"device_id": worker.device_id, "mutations": []}),
         ("GET", "/api/v1/rejections", None),
+        ("POST", "/api/v1/rejections/1/handle", None),
+        ("POST", "/api/v1/rejections/handled", {"ids": [1]}),
         ("GET", "/api/v1/conflicts", None),
         ("GET", f"/api/v1/attachments/{SHA_ZERO}", None),
+        ("POST", "/api/v1/audit", {"events": []}),
+        ("GET", "/api/v1/admin/audit", None),
     ):
         response = service.http.request(method, path, json=body, headers=headers)
         assert response.status_code == 401, (path, response.text)
