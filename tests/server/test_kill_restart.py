@@ -285,9 +285,12 @@ def test_kill_9_under_load_loses_nothing_and_applies_nothing_twice(
                 break
         for laptop in laptops:
             assert laptop.sync(), f"{laptop.name} could not sync after the kills"
-        # The kills hit the laptops' pushes (not only idle moments).
-        assert mid_push >= 1 and sum(laptop.failed_syncs for laptop in laptops) >= KILLS
-        print(f"{mid_push} of {KILLS} kills while a push was in flight")
+        # The kills hit the laptops' pushes (not only idle moments). Whether a sync then
+        # fails or the client's retries carry it over the restart depends on timing: both
+        # must end accounted for exactly once.
+        assert mid_push >= 1
+        failed = sum(laptop.failed_syncs for laptop in laptops)
+        print(f"{mid_push} of {KILLS} kills while a push was in flight; {failed} syncs failed")
         check_accounted_for(database_url, laptops)
     except BaseException:
         print(service.log_path.read_text(errors="replace")[-3000:])
