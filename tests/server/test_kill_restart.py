@@ -252,11 +252,20 @@ def test_kill_9_under_load_loses_nothing_and_applies_nothing_twice(
             try:
                 for _ in range(KILLS):
                     time.sleep(rng.uniform(0.3, 0.8))
-                    watch.started.clear()
-                    watch.started.wait(10)  # a push leaves a laptop: strike while it runs
-                    time.sleep(rng.uniform(0.0, 0.06))
-                    mid_push += watch.in_flight > 0
-                    service.kill()
+                    # Strike while a push runs: wait for one to leave a laptop and kill while
+                    # it is still in flight (checked under the watch's lock, so the push cannot
+                    # finish between the check and the kill). A few tries, then kill anyway.
+                    for _attempt in range(20):
+                        watch.started.clear()
+                        watch.started.wait(10)
+                        time.sleep(rng.uniform(0.0, 0.02))
+                        with watch.lock:
+                            if watch.in_flight > 0:
+                                mid_push += 1
+                                service.kill()
+                                break
+                    else:
+                        service.kill()
                     time.sleep(rng.uniform(0.1, 0.5))
                     service.start()
             except BaseException as exc:
