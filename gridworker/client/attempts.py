@@ -60,9 +60,9 @@ class Attempts:
     @staticmethod
     def delay_after(failures: int) -> float:
         """The wait imposed after ``failures`` wrong passwords in a row."""
-        if failures < FREE_TRIES:
+        if failures <= FREE_TRIES:
             return 0.0
-        return min(MAX_WAIT, FIRST_WAIT * 2 ** (failures - FREE_TRIES))
+        return min(MAX_WAIT, FIRST_WAIT * 2 ** min(failures - FREE_TRIES - 1, 20))
 
     def wait_seconds(self) -> float:
         """How long before the next try is allowed (0 when it is allowed now)."""
