@@ -135,10 +135,16 @@ def unassign(engine: Engine, username: str, grid_ids: list[str]) -> list[str]:
         )
 
 
-def revoke_device(engine: Engine, settings: Settings, device_id: str) -> None:
+def revoke_device(engine: Engine, settings: Settings, device_id: str, wipe: bool = False) -> None:
+    """Refuse the device from now on; ``wipe``: also tell it to delete its local data at its
+    next contact (a plain revoke only locks the laptop's data)."""
+    now = settings.clock()
+    values: dict[str, Any] = {"revoked_at": now}
+    if wipe:
+        values["wipe_requested_at"] = now
     with write_tx(engine) as conn:
         found = conn.execute(
-            update(Device).where(Device.id == device_id.lower()).values(revoked_at=settings.clock())
+            update(Device).where(Device.id == device_id.lower()).values(**values)
         ).rowcount
         if not found:
             raise ApiError(404, "not_found", "设备不存在")

@@ -41,6 +41,7 @@ ACTIONS = {
     "ledger_export": "导出台账",
     "ledger_import": "导入台账",
     "revoke_device": "停用设备",
+    "wipe_delivered": "清除指令已送达",
     "create_grid": "新建网格",
     "create_user": "新建用户",
     "assign": "分配网格",

@@ -291,7 +291,7 @@ def complete_login(
     with write_tx(engine) as conn:
         device = conn.execute(select(Device.__table__).where(Device.id == device_id)).first()
         if device is not None and device.revoked_at is not None:
-            raise ApiError(403, "device_revoked", "此设备已被停用，请联系管理员")
+            raise revoked(wipe=device.wipe_requested_at is not None)
         if device is not None and device.user_id != user.id:
             raise ApiError(403, "device_mismatch", "此设备编号已属于另一个用户")
         if device is None:
@@ -358,7 +358,40 @@ async def login(
         if exc.status != 503:
             # A right password on a revoked or foreign device: refused, not a failed guess.
             await run_in_threadpool(forget_attempt, engine, attempt)
+        if exc.details.get("wipe"):
+            user = attempt.user
+            await run_in_threadpool(
+                wipe_delivered, engine, now, device_id, user.username, user.id, source
+            )
         raise
+
+
+def revoked(wipe: bool = False) -> ApiError:
+    """403 device_revoked; for a device revoked with ``--wipe`` the details say
+    ``{"wipe": true}`` (extension, docs/protocol.md "Wiping a revoked laptop")."""
+    details: dict[str, Any] = {"wipe": True} if wipe else {}
+    return ApiError(403, "device_revoked", "此设备已被停用，请联系管理员", details)
+
+
+def wipe_delivered(
+    engine: Engine,
+    at: dt.datetime,
+    device_id: str,
+    username: str,
+    user_id: str | None,
+    source: str | None = None,
+) -> None:
+    """The wipe order reached the laptop: noted on the device and in the audit trail, the
+    first time only (a laptop that failed to wipe asks again; the trail need not grow)."""
+    with write_tx(engine) as conn:
+        first = conn.execute(
+            update(Device)
+            .where(Device.id == device_id, Device.wipe_delivered_at.is_(None))
+            .values(wipe_delivered_at=at)
+        ).rowcount
+        if first:
+            actor = audit.Actor(username, user_id, device_id, source)
+            audit.record(conn, actor, "wipe_delivered", at=at, target=device_id)
 
 
 def authenticate(engine: Engine, settings: Settings, authorization: str | None) -> Caller:
@@ -373,6 +406,7 @@ def authenticate(engine: Engine, settings: Settings, authorization: str | None) 
                 Token.expires_at,
                 Device.id.label("device_id"),
                 Device.revoked_at,
+                Device.wipe_requested_at,
                 User.id,
                 User.username,
                 User.role,
@@ -390,7 +424,11 @@ def authenticate(engine: Engine, settings: Settings, authorization: str | None) 
                 headers={"WWW-Authenticate": "Bearer"},
             )
         if row.revoked_at is not None:
-            raise ApiError(403, "device_revoked", "此设备已被停用，请联系管理员")
+            wipe = row.wipe_requested_at is not None
+            conn.rollback()
+            if wipe:
+                wipe_delivered(engine, now, row.device_id, row.username, row.id)
+            raise revoked(wipe)
         if row.expires_at <= now:
             raise ApiError(
                 401,

@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     revoke = sub.add_parser("revoke-device", help="refuse a lost laptop from now on")
     revoke.add_argument("device_id", metavar="DEVICE_ID")
+    revoke.add_argument(
+        "--wipe",
+        action="store_true",
+        help="also make the laptop delete its local data at its next contact",
+    )
 
     seed = sub.add_parser(
         "seed-demo", help="load the demo community (users demo-worker, demo-supervisor)"
@@ -216,8 +221,8 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
     elif command == "move-household":
         _print(admin.move_household(engine, settings, args.household_id.lower(), args.grid_id))
     elif command == "revoke-device":
-        admin.revoke_device(engine, settings, args.device_id)
-        print(f"device {args.device_id} revoked")
+        admin.revoke_device(engine, settings, args.device_id, wipe=args.wipe)
+        print(f"device {args.device_id} revoked" + (", wipe ordered" if args.wipe else ""))
     elif command == "seed-demo":
         from .seed import seed
 

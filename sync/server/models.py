@@ -84,6 +84,9 @@ class Device(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # revoke-device --wipe: the laptop deletes its local data when told (migration 0009).
+    wipe_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    wipe_delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Token(Base):
