@@ -35,7 +35,7 @@ from sync.protocol.wire import FUTURE_TOLERANCE_SECONDS, OPS
 
 from .context import Caller
 from .ledger import GridLedger
-from .models import ENTITY_TABLES, Conflict, Grid, Leave, Rejection
+from .models import ENTITY_TABLES, BlobHolder, Conflict, Grid, Leave, Rejection
 from .rows import OWN_GRID, StoredRow, fetch_rows
 from .safe_json import bounded_mutation, bounded_text
 
@@ -382,6 +382,31 @@ class Batch:
                 self._store("issues", changed, issue)
         elif name == "residents" and row["present"] is None:
             row["present"] = True
+        elif name == "attachments":
+            self._check_holds_blob(row.get("sha256"))
+
+    def _check_holds_blob(self, sha256: Any) -> None:
+        """An attachment may reference only bytes its author uploaded, or bytes already
+        attached in the author's grids: knowing a photo's SHA-256 is not enough to attach it
+        (and then download it). The same answer whether the blob exists or not."""
+        if not isinstance(sha256, str):
+            return  # the field's own validation speaks
+        holder = self.conn.execute(
+            select(BlobHolder.sha256).where(
+                BlobHolder.sha256 == sha256, BlobHolder.user_id == self.caller.user_id
+            )
+        ).first()
+        if holder is not None:
+            return
+        attachments = ENTITY_TABLES["attachments"]
+        grids = self.conn.execute(
+            select(attachments.c.grid_id)
+            .where(attachments.c.sha256 == sha256, attachments.c.deleted.is_(False))
+            .distinct()
+        ).scalars()
+        if any(self.caller.holds(g) for g in grids):
+            return
+        raise ValidationError("附件内容尚未上传，请先上传附件", code="not_found", field="sha256")
 
     def _check_not_future(self, value: str | None, field: str, label: str) -> None:
         if value is None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from .context import ApiError, Caller
 from .db import write_tx
-from .models import ENTITY_TABLES, Blob
+from .models import ENTITY_TABLES, Blob, BlobHolder
 from .settings import Settings
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -81,6 +82,7 @@ def put_blob(
             media_type = None
     with write_tx(engine) as conn:
         known = conn.execute(select(Blob.sha256).where(Blob.sha256 == sha256)).first()
+        _record_holder(conn, sha256, caller.user_id, settings.clock())
         if known and store.has(sha256):
             return False
         store.put(sha256, data)
@@ -95,6 +97,17 @@ def put_blob(
                 )
             )
     return True
+
+
+def _record_holder(conn: Connection, sha256: str, user_id: str, now: dt.datetime) -> None:
+    """The caller sent these bytes: they may attach them (``apply``, attachments)."""
+    held = conn.execute(
+        select(BlobHolder.sha256).where(
+            BlobHolder.sha256 == sha256, BlobHolder.user_id == user_id
+        )
+    ).first()
+    if held is None:
+        conn.execute(insert(BlobHolder).values(sha256=sha256, user_id=user_id, created_at=now))
 
 
 def get_blob(engine: Engine, store: BlobStore, caller: Caller, sha256: str) -> tuple[bytes, str]:

@@ -183,6 +183,17 @@ class Blob(Base):
     created_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
 
 
+class BlobHolder(Base):
+    """A user who uploaded a blob's bytes: proof that they hold them. An attachment row may
+    reference only a blob its author holds (or one already attached in the author's grids)."""
+
+    __tablename__ = "blob_holders"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class DatabaseEpoch(Base):
     """One row: a random id a restore from a backup replaces, so that laptops notice
     (sync.server.epoch)."""
