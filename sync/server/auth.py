@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import ipaddress
 import math
 import secrets
 import threading
@@ -29,6 +30,40 @@ from .models import Device, Grid, LoginFailure, Token, User, UserGrid
 from .settings import Settings
 
 T = TypeVar("T")
+
+
+def client_address(request: Any, settings: Settings) -> str | None:
+    """The client's address for the throttle, the audit trail and /metrics: the peer's, or,
+    when the peer is one of ``settings.trusted_proxies``, the nearest X-Forwarded-For hop that
+    is not a trusted proxy (right to left: only trusted proxies' additions are believed)."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    return forwarded_source(peer, forwarded, settings.trusted_proxies)
+
+
+def forwarded_source(
+    peer: str | None, forwarded: str | None, trusted: tuple[Any, ...]
+) -> str | None:
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in trusted)
+
+    if peer is None or not trusted or not forwarded or not is_trusted(peer):
+        return peer
+    source = peer
+    for hop in reversed([h.strip() for h in forwarded.split(",")]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return source  # unreadable: the last trusted hop is all we know
+        source = hop
+        if not is_trusted(hop):
+            return hop
+    return source
+
 
 # A login's database steps running in worker threads at once (see _in_login_thread).
 LOGIN_THREADS = 4
@@ -294,10 +329,23 @@ def complete_login(
             raise revoked(wipe=device.wipe_requested_at is not None)
         if device is not None and device.user_id != user.id:
             raise ApiError(403, "device_mismatch", "此设备编号已属于另一个用户")
+        escrow = device.key_escrow if device is not None else None
+        if escrow is None:
+            # The device's key escrow (docs/protocol.md "Encryption at rest"), made once.
+            escrow = secrets.token_urlsafe(32)
+            if device is not None:
+                conn.execute(
+                    update(Device).where(Device.id == device_id).values(key_escrow=escrow)
+                )
         if device is None:
             conn.execute(
                 insert(Device).values(
-                    id=device_id, user_id=user.id, name=device_name, last_seq=0, created_at=now
+                    id=device_id,
+                    user_id=user.id,
+                    name=device_name,
+                    last_seq=0,
+                    created_at=now,
+                    key_escrow=escrow,
                 )
             )
         elif device_name:
@@ -326,6 +374,7 @@ def complete_login(
         "user": user_json(user),
         "grids": grids,
         "server_time": format_time(now),
+        "key_escrow": escrow,
     }
 
 

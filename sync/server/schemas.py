@@ -68,6 +68,11 @@ class LoginResponse(BaseModel):
     user: UserOut
     grids: list[GridOut]
     server_time: str
+    key_escrow: str | None = Field(
+        None,
+        description="extension: this device's secret wrapping its local data key a second time "
+        "(docs/protocol.md \"Encryption at rest\"); the same at every login of the device",
+    )
 
 
 class MeResponse(BaseModel):
