@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from sync.ledger import source
 from sync.ledger.importer import ExistingData, ImportPlan, address_key
-from sync.ledger.writer import write_ledger
+from sync.ledger.source import DATED_ENTITIES
+from sync.ledger.writer import period_text, write_ledger
 from sync.protocol.errors import PermissionDenied
 from sync.protocol.workflow import REVIEWER_ROLES
 
@@ -49,7 +50,7 @@ def export_ledger(
     grid_names = queries.grid_names(store)
     names.update(grid_names)  # the 网格 column shows the grid's name, not its id
     grid_name = grid_names.get(grid_id, grid_id) if grid_id else "全部网格"
-    period = f"{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}" if date_from and date_to else None
+    period = period_text(date_from, date_to) if entity in DATED_ENTITIES else None
     count = write_ledger(Path(path), entity, rows, names, title=grid_name, period=period)
     suffix = Path(path).suffix.lower().lstrip(".")
     detail = {"entity": entity, "format": suffix, "from": date_from, "to": date_to}

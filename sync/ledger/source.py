@@ -23,6 +23,9 @@ from sync.protocol.workflow import COUNTED_OUTCOMES
 from .errors import LedgerError
 
 HOUSEHOLD_KEYS = ("address", "building", "unit", "room", "kind", "tags", "visit_interval_days")
+# The ledgers a period filters (visits by visit time, issues by last update); the others list
+# every live row whatever the period.
+DATED_ENTITIES = frozenset({"visits", "issues"})
 _RELATION_ORDER = {code: i for i, code in enumerate(codes.RELATIONS)}
 _DIGITS = re.compile(r"(\d+)")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import re
 import unicodedata
@@ -31,6 +32,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ID_OR_PHONE = re.compile(r"[0-9](?:[0-9-]*[0-9])?[Xx]?")
 # Excel shows 12 digits and more in scientific notation and keeps only 15 of them.
 _EXCEL_LONG_DIGITS = 12
+# The first column of every ledger, as paper ledgers have (the importer ignores it).
+SERIAL_HEADER = "序号"
 
 
 def write_ledger(
@@ -48,7 +51,8 @@ def write_ledger(
     is ready to print: a title row (``title``, the ledger's name, ``period``), a 序号 column,
     landscape, the header repeated on every page, fit to the page width, page numbers in the
     footer; its header is in row 2, within the rows the reader scans, so the file can be
-    imported again. A .csv keeps the header in row 1. The file is written beside
+    imported again. A .csv has the same title row and 序号 column (a paper ledger's shape;
+    the importer finds the header in row 2 and ignores 序号). The file is written beside
     ``path`` first and moved into place, so a failed export never leaves half a file.
     """
     path = Path(path)
@@ -62,12 +66,11 @@ def write_ledger(
     text_columns = [
         i for i, c in enumerate(columns) if c.key.removeprefix("household_") in TEXT_KEYS
     ]
+    heading = ledger_heading(entity, title, period)
     try:
         if suffix == ".csv":
-            _write_csv(temp, header, body, text_columns)
+            _write_csv(temp, header, body, text_columns, heading)
         else:
-            heading = " ".join(part for part in (title, SHEET_TITLES[entity]) if part)
-            heading += f"（{period}）" if period else ""
             _write_xlsx(
                 temp, title or SHEET_TITLES[entity], header, body, text_columns, heading=heading
             )
@@ -81,15 +84,41 @@ def write_ledger(
     return len(body)
 
 
+def ledger_heading(entity: str, title: str | None, period: str | None) -> str:
+    """The title row: e.g. ``西门网格一 走访记录（2026-11-01 至 2026-11-30）``."""
+    heading = " ".join(part for part in (title, SHEET_TITLES[entity]) if part)
+    return heading + (f"（{period}）" if period else "")
+
+
+def period_text(date_from: dt.date | None, date_to: dt.date | None) -> str | None:
+    """A period as the title row says it: both ends, one end, or None for no period."""
+    if date_from and date_to:
+        return f"{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}"
+    if date_from:
+        return f"{date_from:%Y-%m-%d} 起"
+    if date_to:
+        return f"截至 {date_to:%Y-%m-%d}"
+    return None
+
+
 def _write_csv(
-    path: Path, header: list[str], body: list[list[Cell]], text_columns: list[int]
+    path: Path,
+    header: list[str],
+    body: list[list[Cell]],
+    text_columns: list[int],
+    heading: str = "",
 ) -> None:
     # utf-8-sig: the BOM makes Excel read the file as UTF-8 instead of the system's GBK.
-    text = set(text_columns)
+    text = {i + 1 for i in text_columns}  # after the 序号 column
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows([_csv_cell(v, i in text) for i, v in enumerate(row)] for row in body)
+        if heading:
+            writer.writerow([_csv_cell(heading, False)])
+        writer.writerow([SERIAL_HEADER, *header])
+        writer.writerows(
+            [number, *(_csv_cell(v, i in text) for i, v in enumerate(row, start=1))]
+            for number, row in enumerate(body, start=1)
+        )
 
 
 def _csv_cell(value: Cell, text_column: bool) -> Cell:
@@ -118,8 +147,6 @@ def _keeps_as_text(value: str, text_column: bool) -> bool:
         return False
     return len(value) >= _EXCEL_LONG_DIGITS or (len(value) > 1 and value[0] == "0")
 
-
-SERIAL_HEADER = "序号"
 
 
 def _write_xlsx(

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, select
 
 from sync.ledger import source
+from sync.ledger.source import DATED_ENTITIES
 from sync.ledger.importer import (
     ExistingData,
     ImportPlan,
@@ -25,7 +26,7 @@ from sync.ledger.importer import (
     plan_import,
 )
 from sync.ledger.reader import Table
-from sync.ledger.writer import write_ledger
+from sync.ledger.writer import period_text, write_ledger
 
 from . import audit
 from .apply import Batch
@@ -66,7 +67,9 @@ def export_ledger(
         rows = source.ledger_rows(conn, ENTITY_TABLES, entity, grid_id, date_from, date_to)
         users = dict(conn.execute(select(User.id, User.display_name)).all())
         names = source.names(conn, ENTITY_TABLES, entity, rows, users)
-    count = write_ledger(out, entity, rows, names, title=grid_name)
+    names[grid_id] = grid_name  # the 网格 column shows the grid's name, not its id
+    period = period_text(date_from, date_to) if entity in DATED_ENTITIES else None
+    count = write_ledger(out, entity, rows, names, title=grid_name, period=period)
     suffix = Path(out).suffix.lower().lstrip(".")
     detail = {"entity": entity, "format": suffix, "from": date_from, "to": date_to}
     audit.record(engine, actor, "ledger_export", target=grid_id, rows=count, detail=detail)
@@ -161,7 +164,7 @@ def _commit(
         _grid_name(conn, grid_id)
         admin_id = _importer(conn)
         caller = Caller(admin_id or "", "gridsync", "admin", IMPORT_DEVICE, grids=None)
-        batch = Batch(conn, settings, caller, now, allocator=settings.version_allocator)
+        batch = Batch(conn, settings, caller, now, allocator=settings.test_hooks.version_allocator)
         batch.ledger.lock([grid_id])
         plan = plan_import(table, grid_id, existing_data(conn, grid_id, id_numbers), now=now)
         mutations = [dict(m, seq=seq) for seq, m in enumerate(plan.mutations(), start=1)]

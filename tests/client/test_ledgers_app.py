@@ -202,9 +202,8 @@ def export_and_plan(office: Any, tmp_path: Path, suffix: str) -> tuple[Path, Any
     path = tmp_path / f"居民台账{suffix}"
     assert ledgers.export_ledger(sup.store, "residents", g1, path) == 8
     table = read_table(path)
-    rows, shift = table.rows, 0
-    if suffix == ".xlsx":  # ready to print: a title row above the header, 序号 in column A
-        rows, shift = [r[1:] for r in table.rows[1:]], 1
+    # Ready to print (both formats): a title row above the header, 序号 in column A.
+    rows, shift = [r[1:] for r in table.rows[1:]], 1
     assert rows[0] == headers("residents")
     assert [(row[0], row[7]) for row in rows[1:]] == [
         (A, "张伟"),
@@ -225,7 +224,7 @@ def export_and_plan(office: Any, tmp_path: Path, suffix: str) -> tuple[Path, Any
     assert [(p.row, p.column, p.field, p.severity, p.code, p.message) for p in plan.problems] == [
         (
             row + shift,
-            "身份证号(K列)" if shift else "身份证号(J列)",
+            "身份证号(K列)",
             "id_number",
             "warning",
             "id_number_in_other_grid",
@@ -321,7 +320,7 @@ def test_the_import_is_committed_synced_and_downloaded_field_for_field(
     # The same file again: nothing to import; the people already there are skipped.
     again = plan_import(read_table(path), g2, ledgers.existing_data(sup.store, g2))
     assert again.mutations() == []
-    shift = 1 if suffix == ".xlsx" else 0  # the title row above the header
+    shift = 1  # the title row above the header
     assert [(p.row - shift, p.severity, p.code) for p in again.problems] == [
         (2, "info", "already_imported"),
         (3, "info", "already_imported"),

@@ -79,15 +79,19 @@ def test_written_bytes_keep_digits_as_text_formulas(tmp_path):
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     lines = text.splitlines()
+    # A title row, then the header with 序号 in front, as the .xlsx has.
+    assert lines[0] == "居民台账"
+    assert lines[1].startswith("序号,地址,")
+    assert lines[2].startswith("1,") and lines[4].startswith("3,")
     # Each ID number and phone as ="…", written by the csv module as "=""…""".
-    assert f'"=""{ZHANG}"""' in lines[1]
-    assert '"=""13812345678"""' in lines[1]
-    assert f'"=""{WANG_X}"""' in lines[2]
-    assert '"=""0518-85201234"""' in lines[2]
-    assert '"=""0101"""' in lines[1]  # the room keeps its 0
+    assert f'"=""{ZHANG}"""' in lines[2]
+    assert '"=""13812345678"""' in lines[2]
+    assert f'"=""{WANG_X}"""' in lines[3]
+    assert '"=""0518-85201234"""' in lines[3]
+    assert '"=""0101"""' in lines[2]  # the room keeps its 0
     # User text is never wrapped: a formula in a note gets the leading ' guard.
-    assert "'=HYPERLINK(" in lines[2]
-    assert '\'=""320706198001011234""' in lines[3]
+    assert "'=HYPERLINK(" in lines[3]
+    assert '\'=""320706198001011234""' in lines[4]
     # No plain ID number or phone outside a wrapper (Excel would make it a number).
     for number in (ZHANG, "13812345678", WANG_X):
         assert re.search(rf"(^|,){number}(,|$)", text, re.M) is None
@@ -96,19 +100,21 @@ def test_written_bytes_keep_digits_as_text_formulas(tmp_path):
 def test_pythons_csv_module_reads_the_wrappers(tmp_path):
     text = _ledger(tmp_path).read_text(encoding="utf-8-sig")
     records = list(csv.reader(io.StringIO(text, newline="")))
-    header = records[0]
-    assert header == headers("residents")
-    first = dict(zip(header, records[1], strict=True))
+    assert records[0] == ["居民台账"]
+    header = records[1]
+    assert header == ["序号", *headers("residents")]
+    first = dict(zip(header, records[2], strict=True))
+    assert first["序号"] == "1"
     assert first["身份证号"] == f'="{ZHANG}"'
     assert first["联系电话"] == '="13812345678"'
-    third = dict(zip(header, records[3], strict=True))
+    third = dict(zip(header, records[4], strict=True))
     assert third["备注"] == '\'="320706198001011234"'
 
 
 def test_our_reader_unwraps_and_the_ledger_imports_as_it_was(tmp_path):
     table = read_table(_ledger(tmp_path))
-    header = table.rows[0]
-    first = dict(zip(header, table.rows[1], strict=True))
+    header = table.rows[1]
+    first = dict(zip(header, table.rows[2], strict=True))
     assert first["身份证号"] == ZHANG and first["联系电话"] == "13812345678"
     assert first["室"] == "0101"
     plan = plan_import(table, "g2", ExistingData(), now=NOW)
@@ -178,7 +184,7 @@ def test_an_id_number_excel_made_a_number_is_reported(tmp_path):
     plan = plan_import(read_table(saved), "g2", ExistingData(), now=NOW)
     # The number ending in X stayed text even then; the other lost its digits.
     errors = {(p.row, p.code) for p in plan.problems if p.severity == "error"}
-    assert errors == {(2, "id_number_as_number")}
+    assert errors == {(3, "id_number_as_number")}  # row 3: after the title and the header
     assert plan.error_rows == 1
 
 

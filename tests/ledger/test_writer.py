@@ -14,6 +14,7 @@ from sync.datagen import generate
 from sync.ledger import ExistingData, LedgerError, plan_import, read_table, write_ledger
 from sync.ledger.columns import EXPORT_COLUMNS
 from sync.ledger.source import HOUSEHOLD_KEYS
+from sync.ledger.writer import period_text
 
 from .helpers import id_number
 
@@ -157,22 +158,23 @@ def test_issue_and_household_ledgers(tmp_path):
     path = tmp_path / "事项.csv"
     write_ledger(path, "issues", [issue], {WORKER: "王网格"})
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[1] == (
-        "hz-xm-01,秦东门街68号楼下井盖破损,公用设施,井盖,秦东门街68号,,紧急,已上报,"
+    assert lines[0] == "民情事项"
+    assert lines[2] == (
+        "1,hz-xm-01,秦东门街68号楼下井盖破损,公用设施,井盖,秦东门街68号,,紧急,已上报,"
         "2026-11-25,王网格,12345-2026-0001,2026-11-20 16:00"
     )
     household = {"grid_id": "g", "address": "-1层储藏室", "tags": [], "last_visit": None}
     path = tmp_path / "住户.csv"
     write_ledger(path, "households", [household])
     # Text Excel would run as a formula is guarded; the importer removes the guard.
-    assert path.read_text(encoding="utf-8-sig").splitlines()[1].startswith("g,'-1层储藏室,")
+    assert path.read_text(encoding="utf-8-sig").splitlines()[2].startswith("1,g,'-1层储藏室,")
 
 
 def test_csv_has_a_bom_and_ledger_errors_are_chinese(tmp_path):
     path = tmp_path / "居民.csv"
     write_ledger(path, "residents", [])
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert path.read_text(encoding="utf-8-sig").startswith("地址,楼栋,单元,室,户类型")
+    assert path.read_text(encoding="utf-8-sig").startswith("居民台账\n序号,地址,楼栋,单元,室,户类型")
     with pytest.raises(LedgerError, match="不支持的导出格式"):
         write_ledger(tmp_path / "x.xls", "residents", [])
     with pytest.raises(LedgerError, match="无法写入"):
@@ -232,3 +234,22 @@ def test_a_large_visit_ledger_is_written(tmp_path: Path):
     table = read_table(path)
     assert len(table.rows) == 5002  # the title row, the header, 5,000 visits
     assert table.rows[5001][0] == 5000 and table.rows[5001][7] == "王网格"
+
+
+def test_a_csv_ledger_has_the_title_with_the_period_and_a_serial_column(tmp_path: Path):
+    """Like the .xlsx: the grid's name, the ledger and its period in row 1; 序号 in column A."""
+    visits = [
+        {"visited_at": "2026-11-02T01:00:00Z", "grid_id": "g1", "outcome": "met"},
+        {"visited_at": "2026-11-03T01:00:00Z", "grid_id": "g1", "outcome": "not_home"},
+    ]
+    period = period_text(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    path = tmp_path / "走访.csv"
+    write_ledger(path, "visits", visits, {"g1": "西门网格一"}, title="西门网格一", period=period)
+    table = read_table(path)
+    assert table.rows[0][0] == "西门网格一 走访记录（2026-11-01 至 2026-11-30）"
+    assert table.rows[1][:3] == ["序号", "走访时间", "网格"]
+    assert [r[0] for r in table.rows[2:]] == ["1", "2"]
+    assert table.rows[2][2] == "西门网格一"  # the grid's name, not its id
+    assert period_text(dt.date(2026, 11, 1), None) == "2026-11-01 起"
+    assert period_text(None, dt.date(2026, 11, 30)) == "截至 2026-11-30"
+    assert period_text(None, None) is None

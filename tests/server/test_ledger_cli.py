@@ -122,7 +122,7 @@ def test_export_every_ledger(db, seeded, tmp_path, capsys):
     visits = sheet_rows(tmp_path / "visits.xlsx")
     assert visits[1][:9] == (
         "2026-11-18 10:00",
-        grid,
+        "西门网格",  # the grid's name, not its id
         "海州区 朐阳小区 2号楼 1单元 301室",
         "张伟",
         "见面",
@@ -133,7 +133,7 @@ def test_export_every_ledger(db, seeded, tmp_path, capsys):
     )
     issues = sheet_rows(tmp_path / "issues.xlsx")
     assert issues[1][:8] == (
-        grid,
+        "西门网格",
         "朐阳小区2号楼下井盖破损",
         "公用设施",
         "井盖",
@@ -149,6 +149,12 @@ def test_export_every_ledger(db, seeded, tmp_path, capsys):
     assert gridsync(db, *args, "--from", "2026-11-20", "--to", "2026-11-20") == 0
     assert "已导出 1 行" in capsys.readouterr().out
     assert "不在家" in out.read_text(encoding="utf-8-sig")
+    # A title naming the grid, the ledger and the period; 序号 in front; the grid by name.
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "西门网格 走访记录（2026-11-20 至 2026-11-20）"
+    assert lines[1].startswith("序号,走访时间,网格,")
+    assert lines[2].startswith("1,2026-11-20 01:00,西门网格,")
+    assert load_workbook(tmp_path / "visits.xlsx").active["A1"].value == "西门网格 走访记录"
     assert gridsync(db, *args, "--to", "2026-11-19") == 0
     assert "已导出 1 行" in capsys.readouterr().out
 

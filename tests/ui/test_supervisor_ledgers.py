@@ -352,8 +352,10 @@ def test_the_export_dialog_writes_a_period_of_visits(
     csv_path = tmp_path / "exports" / "走访记录-csv.csv"
     assert exported.args == [str(csv_path), 2]
     text = csv_path.read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == ",".join(headers("visits"))
-    assert len(text.splitlines()) == 3
+    # The same title row and 序号 column as the .xlsx.
+    assert text.splitlines()[0] == f"{grid_name} 走访记录（2026-11-04 至 2026-11-05）"
+    assert text.splitlines()[1] == ",".join(["序号", *headers("visits")])
+    assert len(text.splitlines()) == 4
 
 
 @pytest.mark.parametrize("where", ["missing folder", "a folder"])
