@@ -148,7 +148,6 @@ def _keeps_as_text(value: str, text_column: bool) -> bool:
     return len(value) >= _EXCEL_LONG_DIGITS or (len(value) > 1 and value[0] == "0")
 
 
-
 def _write_xlsx(
     path: Path,
     title: str,

@@ -17,7 +17,6 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, select
 
 from sync.ledger import source
-from sync.ledger.source import DATED_ENTITIES
 from sync.ledger.importer import (
     ExistingData,
     ImportPlan,
@@ -26,6 +25,7 @@ from sync.ledger.importer import (
     plan_import,
 )
 from sync.ledger.reader import Table
+from sync.ledger.source import DATED_ENTITIES
 from sync.ledger.writer import period_text, write_ledger
 
 from . import audit

@@ -174,7 +174,9 @@ def test_csv_has_a_bom_and_ledger_errors_are_chinese(tmp_path):
     path = tmp_path / "居民.csv"
     write_ledger(path, "residents", [])
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert path.read_text(encoding="utf-8-sig").startswith("居民台账\n序号,地址,楼栋,单元,室,户类型")
+    assert path.read_text(encoding="utf-8-sig").startswith(
+        "居民台账\n序号,地址,楼栋,单元,室,户类型"
+    )
     with pytest.raises(LedgerError, match="不支持的导出格式"):
         write_ledger(tmp_path / "x.xls", "residents", [])
     with pytest.raises(LedgerError, match="无法写入"):
