@@ -58,6 +58,9 @@ class Field:
     default: Any = None
     minimum: int = 0
     maximum: int = 0
+    # Kept on a tombstone (PROTOCOL.md 1.1): a link to another row (grid_id, household_id …),
+    # or a required code or time that says nothing about a person (a visit's outcome).
+    kept: bool = False
 
     def normalise(self, value: object) -> Any:
         """The canonical value, or ``ValidationError`` naming this field."""
@@ -67,6 +70,12 @@ class Field:
             exc.field = self.name
             raise
         return result
+
+    @property
+    def kept_on_tombstone(self) -> bool:
+        """Whether a deleted row keeps this field; every other field is personal or free text
+        and is cleared (``tombstone``)."""
+        return self.kept or self.writer is Writer.SERVER
 
     def empty(self) -> Any:
         """The value a create gets when it leaves this field out."""
@@ -118,7 +127,7 @@ GRID_FIELDS = _fields(
 )
 
 HOUSEHOLD_FIELDS = _fields(
-    Field("grid_id", Kind.GRID, "网格", required=True, immutable=True),
+    Field("grid_id", Kind.GRID, "网格", required=True, immutable=True, kept=True),
     _text("address", "地址", required=True),
     _text("building", "楼栋", max_length=32),
     _text("unit", "单元", max_length=32),
@@ -132,7 +141,7 @@ HOUSEHOLD_FIELDS = _fields(
 )
 
 RESIDENT_FIELDS = _fields(
-    Field("household_id", Kind.UUID, "所属住户", required=True, immutable=True),
+    Field("household_id", Kind.UUID, "所属住户", required=True, immutable=True, kept=True),
     _text("name", "姓名", required=True),
     Field("gender", Kind.CODE, "性别", codes=codes.GENDERS),
     Field("id_number", Kind.ID_NUMBER, "身份证号"),
@@ -145,9 +154,9 @@ RESIDENT_FIELDS = _fields(
 )
 
 VISIT_FIELDS = _fields(
-    Field("household_id", Kind.UUID, "所属住户", required=True, immutable=True),
-    Field("visited_at", Kind.TIME, "走访时间", required=True),
-    Field("outcome", Kind.CODE, "走访结果", required=True, codes=codes.VISIT_OUTCOMES),
+    Field("household_id", Kind.UUID, "所属住户", required=True, immutable=True, kept=True),
+    Field("visited_at", Kind.TIME, "走访时间", required=True, kept=True),
+    Field("outcome", Kind.CODE, "走访结果", required=True, codes=codes.VISIT_OUTCOMES, kept=True),
     Field("worker_id", Kind.UUID, "网格员", writer=Writer.SERVER),
     Field("people_met", Kind.UUIDS, "见到的人员"),
     _note("notes", "走访情况"),
@@ -166,10 +175,10 @@ VISIT_FIELDS = _fields(
 )
 
 ISSUE_FIELDS = _fields(
-    Field("grid_id", Kind.GRID, "网格", required=True, immutable=True),
+    Field("grid_id", Kind.GRID, "网格", required=True, immutable=True, kept=True),
     _text("title", "标题", required=True),
-    Field("category", Kind.CODE, "类别", required=True, codes=codes.ISSUE_CATEGORIES),
-    Field("household_id", Kind.UUID, "关联住户", immutable=True),
+    Field("category", Kind.CODE, "类别", required=True, codes=codes.ISSUE_CATEGORIES, kept=True),
+    Field("household_id", Kind.UUID, "关联住户", immutable=True, kept=True),
     Field("subcategory", Kind.OPEN_CODE, "子类"),
     _note("description", "描述"),
     _text("location", "位置"),
@@ -188,7 +197,7 @@ ISSUE_FIELDS = _fields(
 )
 
 ISSUE_UPDATE_FIELDS = _fields(
-    Field("issue_id", Kind.UUID, "所属事项", required=True, immutable=True),
+    Field("issue_id", Kind.UUID, "所属事项", required=True, immutable=True, kept=True),
     Field("from_status", Kind.CODE, "原状态", codes=codes.ISSUE_STATUSES),
     Field("status", Kind.CODE, "新状态", codes=codes.ISSUE_STATUSES),
     _note("comment", "处置说明"),
@@ -197,7 +206,7 @@ ISSUE_UPDATE_FIELDS = _fields(
 )
 
 ATTACHMENT_FIELDS = _fields(
-    Field("sha256", Kind.SHA256, "文件摘要", required=True, immutable=True),
+    Field("sha256", Kind.SHA256, "文件摘要", required=True, immutable=True, kept=True),
     Field(
         "owner_entity",
         Kind.CODE,
@@ -205,8 +214,9 @@ ATTACHMENT_FIELDS = _fields(
         required=True,
         codes=codes.ATTACHMENT_OWNERS,
         immutable=True,
+        kept=True,
     ),
-    Field("owner_id", Kind.UUID, "所属记录", required=True, immutable=True),
+    Field("owner_id", Kind.UUID, "所属记录", required=True, immutable=True, kept=True),
     _text("filename", "文件名"),
     _text("media_type", "文件类型", max_length=100),
     Field("size", Kind.INT, "大小", minimum=0, maximum=2**40),
@@ -248,3 +258,23 @@ ENVELOPE_FIELDS = ("id", "version", "deleted", "updated_at", "updated_by")
 def row_keys(entity: str) -> tuple[str, ...]:
     """All keys of a replicated row of ``entity`` on the wire, in order."""
     return ("id", *ENTITIES[entity].fields, "version", "deleted", "updated_at", "updated_by")
+
+
+def tombstone(entity: str, row: Mapping[str, Any], *, stored: bool = True) -> dict[str, Any]:
+    """``row`` as a tombstone keeps it (PROTOCOL.md 1.1): its id, links, envelope and
+    server-owned fields; every other field cleared, so that no personal data outlives a delete.
+
+    Cleared is null on the wire (``stored=False``); in a database a required text column
+    (an address, a name, a title) cannot hold null and gets the empty text instead.
+    """
+    out = dict(row)
+    for name, field in ENTITIES[entity].fields.items():
+        if name in out and not field.kept_on_tombstone:
+            out[name] = "" if stored and field.required else None
+    out["deleted"] = True
+    return out
+
+
+def personal_fields(entity: str) -> tuple[str, ...]:
+    """The fields of ``entity`` a tombstone clears."""
+    return tuple(n for n, f in ENTITIES[entity].fields.items() if not f.kept_on_tombstone)

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select
 
 from sync.protocol import workflow
-from sync.protocol.entities import ENTITIES, ENTITY_ORDER, Entity, Field, Writer
+from sync.protocol.entities import ENTITIES, ENTITY_ORDER, Entity, Field, Writer, tombstone
 from sync.protocol.errors import (
     PermissionDenied,
     ProtocolError,
@@ -552,14 +552,48 @@ class Batch:
         )
 
     def _delete(self, entity: Entity, existing: StoredRow) -> tuple[str, int | None]:
+        """Tombstone the row (and a household's residents): kept are its id, links and
+        server-owned fields, the personal ones are cleared (PROTOCOL.md 1.1); so are the
+        attachments the deleted rows own (their file names)."""
         if existing["deleted"]:
             return "applied", existing["version"]
-        row = dict(existing, deleted=True)
+        row = tombstone(entity.name, existing)
         self._store(entity.name, row, existing)
+        gone = [existing["id"]]
         if entity.name == "households":
             for resident in self._live_residents(existing["id"]):
-                self._store("residents", dict(resident, deleted=True), resident)
+                self._store("residents", tombstone("residents", resident), resident)
+                gone.append(resident["id"])
+        for attachment in self._live_attachments(gone):
+            self._store("attachments", tombstone("attachments", attachment), attachment)
         return "applied", row["version"]
+
+    def _live_attachments(self, owner_ids: list[str]) -> list[StoredRow]:
+        """The live attachments of these rows as this push sees them (``_live_residents``)."""
+        table = ENTITY_TABLES["attachments"]
+        owners = set(owner_ids)
+        ids: set[str] = set()
+        for start in range(0, len(owner_ids), 500):
+            chunk = owner_ids[start : start + 500]
+            ids.update(
+                self.conn.execute(
+                    select(table.c.id).where(
+                        table.c.owner_id.in_(chunk), table.c.deleted.is_(False)
+                    )
+                ).scalars()
+            )
+        ids.update(
+            row_id
+            for (entity, row_id), row in self.rows.items()
+            if entity == "attachments" and row is not None and row["owner_id"] in owners
+        )
+        missing = [i for i in ids if ("attachments", i) not in self.rows]
+        if missing:
+            found = fetch_rows(self.conn, "attachments", missing)
+            for row_id in missing:
+                self.rows[("attachments", row_id)] = found.get(row_id)
+        live = [self.rows[("attachments", i)] for i in sorted(ids)]
+        return [r for r in live if r is not None and not r["deleted"]]
 
     def _live_residents(self, household_id: str) -> list[StoredRow]:
         """The household's live residents as this push sees them: the database's, and those

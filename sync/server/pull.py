@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from sync.protocol import wire
-from sync.protocol.entities import ENTITY_ORDER
+from sync.protocol.entities import ENTITY_ORDER, tombstone
 
 from .context import ApiError, Caller
 from .db import read_tx
@@ -139,7 +139,7 @@ def _grid_changes(
                     "entity": entity,
                     "id": r["id"],
                     "op": "upsert",
-                    "row": to_wire(entity, dict(r)),
+                    "row": _wire_row(entity, dict(r)),
                 }
                 for r in conn.execute(
                     select(table).where(*where).order_by(table.c.version)
@@ -147,3 +147,10 @@ def _grid_changes(
             ]
         )
     return list(heapq.merge(*streams, key=lambda c: c["version"])), more
+
+
+def _wire_row(entity: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row as sent; a tombstone's personal fields are null whatever a row stored by an
+    older release still holds (PROTOCOL.md 1.1)."""
+    out = to_wire(entity, row)
+    return tombstone(entity, out, stored=False) if out["deleted"] else out
