@@ -9,7 +9,6 @@ import json
 import os
 import random
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from sqlalchemy import Engine, select, text  # noqa: E402
 from sync.protocol.values import format_time  # noqa: E402
 from sync.protocol.wire import PROTOCOL_HEADER, grid_digest, uuid7  # noqa: E402
 from sync.server.models import ENTITY_TABLES, Conflict, Device, Rejection  # noqa: E402
+from sync.server.ports import free_port  # noqa: E402
 
 PASSWORD = "bench-pass-2026"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -61,12 +61,6 @@ def revision() -> str:
     run = lambda *a: subprocess.run([*git, *a], capture_output=True, text=True).stdout.strip()  # noqa: E731
     dirty = run("status", "--porcelain", "--", "sync")
     return f"{run('rev-parse', '--short', 'HEAD') or 'unknown'}{' + local changes in sync/' if dirty else ''}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], p: float) -> float:

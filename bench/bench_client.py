@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from gridworker.store.search import refresh_stale
 from sync.datagen import generate
 from sync.protocol.entities import ENTITIES
 from sync.protocol.wire import uuid7
+from sync.server.ports import free_port
 from sync.server.seed import DEMO_PASSWORD
 
 SERVER_OWNED = {
@@ -51,12 +51,6 @@ SERVER_OWNED = {
     "status",
     "author_id",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ServerProcess:

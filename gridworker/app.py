@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true")
     parser.add_argument("--role", choices=("worker", "supervisor"), default="worker")
     parser.add_argument("--language", choices=("zh_CN", "en", "system"))
+    parser.add_argument("--smoke-test", action="store_true")
     return parser
 
 
@@ -64,7 +65,16 @@ def run_gui(argv: Sequence[str]) -> int:
             pyside_version,
             sys.version.split()[0],
         )
-    launcher = Launcher(settings, Tasks(), data_dir)
+    launcher = Launcher(settings, Tasks(), data_dir, smoke_test=args.smoke_test)
+    instance = None
+    if not args.demo:  # a demo has a fresh data dir of its own each time
+        from .ui.single_instance import SingleInstance
+
+        instance = SingleInstance(data_dir)
+        if not instance.claim():
+            log.info("another window has this profile open: raised it instead")
+            return 0
+        instance.activated.connect(launcher.raise_window)
     if args.demo:
         launcher.start_demo(args.role)
     else:
@@ -83,13 +93,34 @@ def run_gui(argv: Sequence[str]) -> int:
         launcher.shutdown()
 
 
+DEMO_NEEDS_SERVER = (
+    "演示模式需要内置的同步服务，本次安装没有包含它。请安装演示版：\n"
+    "python3 -m pip install 'gridworker[demo]'\n\n"
+    "Demo mode embeds the sync service, which this installation lacks: install "
+    "'gridworker[demo]' (the desktop app and the service)."
+)
+
+
+def demo_available() -> bool:
+    """Whether the service half is installed: a laptop's `.[desktop]` carries no server."""
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class Launcher:
     """From start to the main window: the login dialog, or demo mode's service and login."""
 
-    def __init__(self, settings: Any, tasks: Any, data_dir: Path):
+    def __init__(self, settings: Any, tasks: Any, data_dir: Path, smoke_test: bool = False):
         self.settings = settings
         self.tasks = tasks
         self.data_dir = data_dir
+        # --smoke-test (the installer build's check): exit 0 once the main window is shown and
+        # the first sync finished, 1 when something failed on the way.
+        self.smoke_test = smoke_test
         self.window: Any = None
         self.demo: Any = None
         self._dialog: Any = None
@@ -107,7 +138,11 @@ class Launcher:
         from PySide6.QtCore import QCoreApplication
         from PySide6.QtWidgets import QProgressDialog
 
-        from .ui.demo import DemoService
+        if not demo_available():
+            box = self.tasks.message(DEMO_NEEDS_SERVER)
+            box.finished.connect(lambda *_: QCoreApplication.exit(1))
+            return
+        from .demo_service import DemoService
 
         self.demo = DemoService()
         splash = QProgressDialog(
@@ -121,6 +156,7 @@ class Launcher:
         splash.setMinimumDuration(0)
         splash.setMinimumWidth(360)
         splash.show()
+        self._smoke_report("first window shown")
         self._dialog = splash
         service = self.demo
 
@@ -131,6 +167,9 @@ class Launcher:
         def failed(exc: BaseException) -> bool:
             splash.close()
             log.error("demo mode could not start", exc_info=(type(exc), exc, exc.__traceback__))
+            if self.smoke_test:
+                QCoreApplication.exit(1)
+                return True
             box = self.tasks.message(
                 QCoreApplication.translate(
                     "Launcher",
@@ -170,8 +209,35 @@ class Launcher:
         if session.notice:
             # The local database was damaged and restored from its backup: say what happened.
             self.tasks.message(session.notice, self.window)
+        if self.smoke_test:
+            self._smoke_report("main window shown")
+            self.window.sync.finished.connect(self._smoke_synced)
+            self.window.sync.failed.connect(lambda *_: QCoreApplication.exit(1))
         self.window.sync.start()
         return self.window
+
+    def _smoke_report(self, what: str) -> None:
+        """One line on stdout for the build script, which times the lines as they come."""
+        if self.smoke_test and sys.stdout is not None:  # no stdout in a windowed program
+            print(f"smoke-test: {what}", flush=True)
+
+    def _smoke_synced(self, *_: Any) -> None:
+        from PySide6.QtCore import QCoreApplication
+
+        self._smoke_report("first sync finished")
+        QCoreApplication.exit(0)
+
+    def raise_window(self) -> None:
+        """Another start of the app on this profile: bring this one to the front instead."""
+        from PySide6.QtCore import Qt
+
+        widget = self.window if self.window is not None else self._dialog
+        if widget is None:
+            return
+        widget.setWindowState(widget.windowState() & ~Qt.WindowState.WindowMinimized)
+        widget.show()
+        widget.raise_()
+        widget.activateWindow()
 
     def _quit_unless_open(self) -> None:
         from PySide6.QtCore import QCoreApplication

@@ -2,6 +2,8 @@
 
 gridworker [--data-dir DIR] [--language zh_CN|en|system]   the desktop app
 gridworker --demo [--role worker|supervisor]                 the desktop app on demo data
+gridworker --demo --smoke-test                               open, sync once, exit 0 (installers)
+gridworker-cli [--data-dir DIR] login|sync|status            the same commands, console program
 gridworker [--data-dir DIR] login --server URL --username NAME [--password-stdin]
 gridworker [--data-dir DIR] sync
 gridworker [--data-dir DIR] status
@@ -44,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--language",
         choices=("zh_CN", "en", "system"),
         help="language of the app (default: the setting, Simplified Chinese)",
+    )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="check an installation: exit 0 once the window is shown and the first sync finished",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     login = sub.add_parser(

@@ -1,10 +1,10 @@
 """Demo mode's embedded sync service: a fresh SQLite database seeded with the demo community,
-served by uvicorn on a free loopback port in a background thread. Qt-free."""
+served by uvicorn on a free loopback port in a background thread. Qt-free (the screenshots and
+benchmarks use it without a window); it needs the `server` extra, which `.[demo]` brings."""
 
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -14,12 +14,6 @@ from typing import Any
 from gridworker.session import Session, login
 
 DEMO_USERS = {"worker": "demo-worker", "supervisor": "demo-supervisor"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class DemoService:
@@ -38,6 +32,7 @@ class DemoService:
         from sync.server.app import create_app
         from sync.server.db import make_engine
         from sync.server.migrate import upgrade
+        from sync.server.ports import free_port
         from sync.server.seed import seed
         from sync.server.settings import Settings
 

@@ -31,12 +31,12 @@ from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+from gridworker.demo_service import DemoService  # noqa: E402
 from gridworker.domain import operations as ops  # noqa: E402
 from gridworker.domain import queries  # noqa: E402
 from gridworker.session import login  # noqa: E402
 from gridworker.ui import i18n  # noqa: E402
 from gridworker.ui.context import AppContext, AppSettings  # noqa: E402
-from gridworker.ui.demo import DemoService  # noqa: E402
 from gridworker.ui.login import LoginDialog  # noqa: E402
 from gridworker.ui.main_window import MainWindow  # noqa: E402
 from gridworker.ui.resident_dialog import ResidentDialog  # noqa: E402
