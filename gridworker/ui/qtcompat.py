@@ -1,14 +1,15 @@
-"""Working around PySide6 defects, each detected at run time rather than by version number.
+"""Telling a PySide6 build that breaks this app, at run time rather than by version number.
 
-PySide6 6.12.0 returns the bool of ``SignalInstance.emit()`` without taking a reference, so
-every emit from Python drops one reference to ``True``; after a few hundred emits the
-interpreter aborts ("bool_dealloc: deallocating True or False"). Every emit in this package
-goes through ``emit()``, which gives the reference back where the defect is present.
+PySide6 6.12.0 on Python 3.11 drops references: every ``SignalInstance.emit()`` loses one to
+``True`` and every call of a method returning nothing one to ``None``, and after a while the
+interpreter aborts ("bool_dealloc: deallocating True or False"). pyproject.toml excludes that
+build (PySide6-Essentials < 6.12 on Python 3.11); ``drops_references()`` lets the app warn in
+its log when an installation got one anyway. Nothing here patches reference counts: a wrong
+build is to be replaced, not nursed.
 """
 
 from __future__ import annotations
 
-import ctypes
 import sys
 from typing import Any
 
@@ -19,27 +20,10 @@ class _Probe(QObject):
     fired = Signal()
 
 
-def _emit_drops_a_reference() -> bool:
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    probe.fired.emit()
-    dropped = sys.getrefcount(True) < before
-    if dropped:
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))  # the one the probe lost
-    return dropped
-
-
-_EMIT_DROPS_A_REFERENCE: bool | None = None
-
-
 def emit(signal: Any, *args: Any) -> None:
-    """``signal.emit(*args)``, safe on PySide6 builds whose emit drops a reference."""
-    global _EMIT_DROPS_A_REFERENCE
-    if _EMIT_DROPS_A_REFERENCE is None:
-        _EMIT_DROPS_A_REFERENCE = _emit_drops_a_reference()
-    result = signal.emit(*args)
-    if _EMIT_DROPS_A_REFERENCE and isinstance(result, bool):
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
+    """``signal.emit(*args)``. Once this worked around the broken build; the version pin does
+    that now, and the call sites keep this name until they are next edited."""
+    signal.emit(*args)
 
 
 def drops_references() -> bool:
@@ -49,8 +33,4 @@ def drops_references() -> bool:
     before = sys.getrefcount(None)
     for _ in range(8):
         probe.setObjectName("probe")
-    lost = before - sys.getrefcount(None)
-    if lost > 0:
-        for _ in range(lost):  # give back what the probe took
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(None))
-    return lost > 0
+    return sys.getrefcount(None) < before
