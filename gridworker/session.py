@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, update
 
 from .client.engine import Syncer
 from .client.http import Api, DeviceRevoked, Offline, SyncError
+from .client.wipe import wipe_profile
 from .paths import profile_dir
 from .store import safety
 from .store.blobs import BlobFiles
@@ -116,10 +117,12 @@ def login(
             return unlock(data_dir, server_url, username, password, clock=clock)
         session.close()
         raise
-    except DeviceRevoked:
+    except DeviceRevoked as exc:
         with store.write() as conn:
             store.set_meta(conn, "locked", True)
         session.close()
+        if exc.wipe:  # revoked with --wipe: the local data goes (gridworker.client.wipe)
+            wipe_profile(profile)
         raise
     except SyncError:
         session.close()

@@ -26,7 +26,7 @@ from ..store.blobs import BlobFiles
 from ..store.local import Store
 from ..store.replica import apply_page, evict_grid, recount
 from ..store.schema import BlobQueue, ConflictRecord, GridState, Outbox, RejectionRecord
-from . import audit, recovery
+from . import audit, recovery, wipe
 from .http import Api, DeviceRevoked, Offline, ServerError, SyncError
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,9 @@ class Syncer:
             self._settle_acked(acked_before_pull)
             self.refresh_reports(report)
             audit.send_queued(self.store, self.api)  # ledger exports and imports done here
-        except DeviceRevoked:
+        except DeviceRevoked as exc:
+            if exc.wipe:  # noted first: the session's owner deletes the data (client.wipe)
+                wipe.order_received(self.store.path.parent)
             with self.store.write() as conn:
                 self.store.set_meta(conn, "locked", True)
                 self.store.set_meta(conn, "token", None)

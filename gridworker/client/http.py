@@ -60,6 +60,12 @@ class AuthRequired(SyncError):
 class DeviceRevoked(SyncError):
     code = "device_revoked"
 
+    @property
+    def wipe(self) -> bool:
+        """The admin revoked this laptop with ``--wipe``: delete its local data
+        (``gridworker.client.wipe``); otherwise it is only locked."""
+        return self.details.get("wipe") is True
+
 
 class ServerError(SyncError):
     code = "server_error"
@@ -219,7 +225,10 @@ class Api:
             code, message, details = "http_error", f"服务器返回错误 {response.status_code}", {}
         status = response.status_code
         if code == "device_revoked":
-            return DeviceRevoked("此设备已被管理员停用，数据已锁定", code=code, status=status)
+            wipe = {"wipe": True} if isinstance(details, dict) and details.get("wipe") else {}
+            return DeviceRevoked(
+                "此设备已被管理员停用，数据已锁定", code=code, status=status, details=wipe
+            )
         if status == 401:
             return AuthRequired(
                 "登录已过期，请重新登录（未同步的记录不会丢失）", code=code, status=status
