@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import secrets
@@ -305,3 +306,36 @@ def test_the_service_log_config_redacts_every_handler_and_formatter():
         None,
     )
     assert f"/x/{ID_NUMBER}?token={SECRET}" in built.format(record)
+
+
+def test_json_logs_are_one_redacted_object_per_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRIDSYNC_LOG_FORMAT", "json")
+    headers = {"Gridworker-Protocol": "1", "Authorization": f"Bearer {TOKEN}"}
+    with serve(tmp_path) as (url, _proc, out, err):
+        boom = requests.get(f"{url}/boom?token={TOKEN}&id={RESIDENT}", headers=headers, timeout=10)
+        assert boom.status_code == 500
+        inside = requests.get(
+            f"{url}/api/v1/inject/{RESIDENT}?phone={MOBILE}&access_token={TOKEN}",
+            headers={**headers, "X-Request-ID": "proxy-id-0001"},
+            timeout=10,
+        )
+        assert inside.status_code == 500 and inside.headers["X-Request-ID"] == "proxy-id-0001"
+    lines = [
+        line
+        for f in (out, err)
+        for line in f.read_text(encoding="utf-8", errors="replace").splitlines()
+        if line.strip()
+    ]
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    everything = "\n".join(lines)
+    assert not [s for s in SECRETS if s in everything], everything[-3000:]
+    for entry in entries:
+        assert {"time", "level", "logger", "message", "request_id"} <= set(entry)
+    ours = [e for e in entries if e["request_id"] == "proxy-id-0001"]
+    loggers = {e["logger"] for e in ours}
+    # The route's own logger, SQLAlchemy's and uvicorn's access log carry the request's id.
+    assert {"sync.server.inject", "sqlalchemy.engine.Engine", "uvicorn.access"} <= loggers
+    access = next(e for e in ours if e["logger"] == "uvicorn.access")
+    assert f"/api/v1/inject/{ID_NUMBER}?phone={PHONE}&access_token={SECRET}" in access["message"]
+    failed = [e for e in entries if "exc" in e and "RuntimeError: boom" in e["exc"]]
+    assert failed and failed[0]["level"] == "ERROR" and failed[0]["logger"] == "uvicorn.error"

@@ -173,7 +173,7 @@ def move_household(
             source = household["grid_id"]
             if source == target_grid:
                 raise ApiError(409, "same_grid", "住户已在该网格")
-            ledger = GridLedger(conn, settings.version_allocator)
+            ledger = GridLedger(conn, settings.test_hooks.version_allocator)
             if ledger.lock([source, target_grid]) != {source, target_grid}:
                 raise ApiError(404, "not_found", f"网格 {target_grid} 不存在")
             # Read again under the locks: the household may have moved meanwhile.

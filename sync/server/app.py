@@ -21,9 +21,10 @@ from sync import __version__
 from sync.protocol import wire
 
 from .api import admin_routes, audit_routes, auth_routes, sync_routes
-from .blobs import BlobStore
+from .blobs import open_blob_store
 from .context import ApiError
 from .db import make_engine, pool_options
+from .metrics import RequestMetrics, metrics_endpoint
 from .schemas import LoginRequest, PullRequest, PushRequest
 from .settings import Settings
 
@@ -42,7 +43,7 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
         if engine is not None
         else make_engine(settings.database_url, **pool_options(settings))
     )
-    app.state.blobs = BlobStore(settings.resolved_blob_dir())
+    app.state.blobs = open_blob_store(settings)
 
     # Level 3: most of the size win at a fraction of the CPU of the default 9.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=3)
@@ -67,6 +68,9 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
     # Exception: Starlette's ServerErrorMiddleware would answer and then re-raise it, and the
     # server would print its traceback, text and all).
     app.add_middleware(ErrorBoundary, settings=settings)
+    # Outside even that: counts and times every answer, 500s included; the request id.
+    app.add_middleware(RequestMetrics)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
 
     app.include_router(auth_routes.router, prefix=wire.API_PREFIX)
     app.include_router(sync_routes.router, prefix=wire.API_PREFIX)
@@ -105,10 +109,12 @@ class ProtocolHeader:
         self.app = app
         self.header = wire.PROTOCOL_HEADER.lower().encode()
         self.version = str(wire.PROTOCOL_VERSION).encode()
+        # Probes (a load balancer's, systemd's) send no protocol header.
+        self.unversioned = {wire.API_PREFIX + "/health", wire.API_PREFIX + "/ready"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if path.startswith(wire.API_PREFIX + "/") and path != wire.API_PREFIX + "/health":
+        if path.startswith(wire.API_PREFIX + "/") and path not in self.unversioned:
             value = next((v for k, v in scope["headers"] if k == self.header), None)
             if value is None or value.strip() != self.version:
                 error = ApiError(

@@ -1,4 +1,10 @@
-"""Attachment bytes: content-addressed, hash-checked, size-limited, scope-checked on read."""
+"""Attachment bytes: content-addressed, hash-checked, size-limited, scope-checked on read.
+
+The bytes live in a ``BlobStorage``: files under a directory (``FileBlobStore``) or objects in
+any S3-compatible store (``S3BlobStore``: AWS, MinIO, Ceph, moto…), chosen by the
+``blob_store`` setting (``open_blob_store``). Both are content-addressed by SHA-256, so a put
+that races another put of the same bytes is harmless.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,10 @@ import hashlib
 import os
 import re
 import tempfile
+import uuid
+from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
@@ -20,11 +29,34 @@ _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _MEDIA_RE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 
 
-class BlobStore:
+class BlobStorage(ABC):
+    """Where attachment bytes are kept, by their SHA-256."""
+
+    @abstractmethod
+    def has(self, sha256: str) -> bool: ...
+
+    @abstractmethod
+    def put(self, sha256: str, data: bytes) -> None: ...
+
+    @abstractmethod
+    def get(self, sha256: str) -> bytes: ...
+
+    @abstractmethod
+    def check_writable(self) -> None:
+        """Raise unless a blob could be stored now (readiness)."""
+
+
+class FileBlobStore(BlobStorage):
     """Files under a directory, two levels of fan-out: ``ab/abcdef…``."""
 
     def __init__(self, root: Path):
         self.root = root
+
+    def check_writable(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        probe = self.root / f".ready-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -49,6 +81,87 @@ class BlobStore:
         return self.path(sha256).read_bytes()
 
 
+# The name the file store had before S3 came (backups and tests use it).
+BlobStore = FileBlobStore
+
+
+class S3BlobStore(BlobStorage):
+    """Objects ``{prefix}ab/abcdef…`` in a bucket of an S3-compatible store (boto3, path-style
+    addressing, which every S3-compatible server understands). One PUT is atomic: a reader
+    never sees half an object."""
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        endpoint: str | None = None,
+        region: str = "us-east-1",
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+    ):
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.prefix = prefix
+        config = Config(
+            connect_timeout=5,
+            read_timeout=60,
+            retries={"max_attempts": 4, "mode": "standard"},
+            s3={"addressing_style": "path"},
+        )
+        self.client: Any = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            config=config,
+        )
+
+    def key(self, sha256: str) -> str:
+        return f"{self.prefix}{sha256[:2]}/{sha256}"
+
+    def has(self, sha256: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def put(self, sha256: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.key(sha256), Body=data)
+
+    def get(self, sha256: str) -> bytes:
+        answer = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
+        return bytes(answer["Body"].read())
+
+    def check_writable(self) -> None:
+        probe = f"{self.prefix}.ready-{uuid.uuid4().hex}"
+        self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"")
+        self.client.delete_object(Bucket=self.bucket, Key=probe)
+
+
+def open_blob_store(settings: Settings) -> BlobStorage:
+    """The store the settings name (``blob_store``: fs or s3)."""
+    if settings.blob_store == "s3":
+        assert settings.s3_bucket is not None  # Settings.check
+        return S3BlobStore(
+            settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint=settings.s3_endpoint,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+        )
+    return FileBlobStore(settings.resolved_blob_dir())
+
+
 def check_sha(sha256: str) -> str:
     sha256 = sha256.lower()
     if not _SHA_RE.match(sha256):
@@ -59,7 +172,7 @@ def check_sha(sha256: str) -> str:
 def put_blob(
     engine: Engine,
     settings: Settings,
-    store: BlobStore,
+    store: BlobStorage,
     caller: Caller,
     sha256: str,
     data: bytes,
@@ -110,7 +223,9 @@ def _record_holder(conn: Connection, sha256: str, user_id: str, now: dt.datetime
         conn.execute(insert(BlobHolder).values(sha256=sha256, user_id=user_id, created_at=now))
 
 
-def get_blob(engine: Engine, store: BlobStore, caller: Caller, sha256: str) -> tuple[bytes, str]:
+def get_blob(
+    engine: Engine, store: BlobStorage, caller: Caller, sha256: str
+) -> tuple[bytes, str]:
     sha256 = check_sha(sha256)
     attachments = ENTITY_TABLES["attachments"]
     with engine.connect() as conn:

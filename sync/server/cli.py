@@ -19,7 +19,7 @@ from . import admin, audit
 from .context import ApiError
 from .db import make_engine
 from .migrate import upgrade
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 log = logging.getLogger("gridsync")
 
@@ -31,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", help="SQLAlchemy URL (default: GRIDSYNC_DB or SQLite in the user data dir)"
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="settings file (TOML; default: GRIDSYNC_CONFIG); GRIDSYNC_* variables win over it",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init-db", help="create or upgrade the database schema")
@@ -41,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=int,
-        default=1,
+        default=None,
         help="worker processes (the service is stateless); on PostgreSQL each one's pool is "
         "at most (max_connections - superuser_reserved_connections - 10) / N connections",
     )
@@ -166,7 +172,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     install_redaction(records=False)  # serve adds the record factory (a process of its own)
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env(args.db)
+    try:
+        settings = Settings.load(args.config, args.db)
+    except SettingsError as exc:
+        print(f"gridsync: {exc}", file=sys.stderr)
+        return 2
+    if settings.log_format == "json":
+        from logging.config import dictConfig
+
+        from .logs import service_log_config
+
+        dictConfig(service_log_config(settings))
     engine = make_engine(settings.database_url)
     try:
         return audit.record_command(engine, args, _run(args, settings, engine))
@@ -187,7 +203,7 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
         print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
     elif command == "serve":
         upgrade(engine)
-        _serve(settings, args.host, args.port, args.workers)
+        _serve(settings, args.host, args.port, args.workers or settings.workers)
     elif command == "create-grid":
         _print(
             admin.create_grid(
@@ -311,30 +327,44 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
 
     import uvicorn
 
-    from sync.redact import log_config
-
-    from .app import create_app
+    from .logs import service_log_config
 
     install_redaction()
+    log_config = service_log_config(settings)
 
     if workers > 1:
-        # Each worker process builds its own app from the environment.
-        os.environ["GRIDSYNC_DB"] = settings.database_url
-        os.environ["GRIDSYNC_BLOB_DIR"] = str(settings.resolved_blob_dir())
-        # Each sizes its database pool to its share of PostgreSQL's max_connections.
-        os.environ["GRIDSYNC_WORKERS"] = str(workers)
+        import tempfile
+
+        # Each worker process builds its own app from the environment: every setting, and
+        # its share of PostgreSQL's max_connections for its pool.
+        settings.workers = workers
+        if settings.blob_store == "fs":
+            settings.blob_dir = settings.resolved_blob_dir()
+        os.environ.update(settings.environment())
+        # /metrics adds up the workers' samples, written to a directory they share.
+        shared = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="gridsync-metrics-"))
+        shared.mkdir(parents=True, exist_ok=True)
+        for stale in shared.glob("*.db"):
+            stale.unlink()  # a previous run's counts
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(shared)
         uvicorn.run(
             "sync.server.app:app_from_env",
             factory=True,
             host=host,
             port=port,
             workers=workers,
-            log_level="info",
-            log_config=log_config(),
+            log_level=settings.log_level.lower(),
+            log_config=log_config,
         )
         return
+    from .app import create_app
+
     uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="info", log_config=log_config()
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=log_config,
     )
 
 

@@ -96,7 +96,7 @@ def _push_once(
                 {"expected": last + 1, "last_seq": last},
             )
         fresh = [m for m in mutations if m["seq"] > last]
-        batch = Batch(conn, settings, caller, now, allocator=settings.version_allocator)
+        batch = Batch(conn, settings, caller, now, allocator=settings.test_hooks.version_allocator)
         batch.lock_for(fresh, extra_locks)
         results = []
         for mutation in mutations:
@@ -111,8 +111,8 @@ def _push_once(
             .where(Device.id == caller.device_id)
             .values(last_seq=new_last, last_seen_at=now)
         )
-        if settings.before_commit is not None and fresh:
-            settings.before_commit()
+        if settings.test_hooks.before_commit is not None and fresh:
+            settings.test_hooks.before_commit()
         batch.ledger.flush()
         epoch = read_epoch(conn)
     return {

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 
 from sync.protocol.wire import PROTOCOL_HEADER
 from sync.server.models import ENTITY_TABLES
+from sync.server.settings import TestHooks
 
 from .harness import PASSWORD, FakeClock, Service, household
 from .live import LiveServer
@@ -57,7 +58,7 @@ def _run(service: Service) -> tuple[set[str], set[str]]:
             long_wait, first[0] = first[0], False
         time.sleep(0.3 if long_wait else random.random() * 0.004)
 
-    service.settings.before_commit = jitter
+    service.settings.test_hooks.before_commit = jitter
     with LiveServer(service.app) as live:
 
         def writer(index: int) -> None:
@@ -128,7 +129,9 @@ def test_the_check_fails_against_a_plain_sequence(pg_engine, tmp_path):
     with pg_engine.begin() as conn:
         conn.execute(text("DROP SEQUENCE IF EXISTS gridsync_unsafe_versions"))
         conn.execute(text("CREATE SEQUENCE gridsync_unsafe_versions"))
-    service = Service(pg_engine, tmp_path, FakeClock(), version_allocator="sequence")
+    service = Service(
+        pg_engine, tmp_path, FakeClock(), test_hooks=TestHooks(version_allocator="sequence")
+    )
     committed, seen = _run(service)
     missed = committed - seen
     if not missed:

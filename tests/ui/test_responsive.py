@@ -17,7 +17,7 @@ def test_event_loop_keeps_turning_while_a_slow_sync_runs(qtbot, ui_world):
     window, homes = open_window(qtbot, ui_world)
     ops.log_visit(window.ctx.store, homes["zhang"]["id"], notes="慢网络下的走访")
     # The service holds its push transaction open for a second before committing.
-    ui_world.service.settings.before_commit = lambda: time.sleep(SLOW_SECONDS)
+    ui_world.service.settings.test_hooks.before_commit = lambda: time.sleep(SLOW_SECONDS)
 
     ticks: list[float] = []
     timer = QTimer()

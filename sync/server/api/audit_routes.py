@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from .. import audit
+from ..auth import client_address
 from ..context import ApiError
 from ..schemas import ERROR_RESPONSES
 from .deps import AdminDep, CallerDep, EngineDep, SettingsDep, protocol_header, read_json
@@ -94,7 +95,7 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def source_of(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    return client_address(request, request.app.state.settings)
 
 
 def admin_trail(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -10,16 +11,43 @@ from sqlalchemy import text
 
 from sync import __version__
 
-from .. import auth
+from .. import auth, metrics
+from ..context import ApiError
+from ..migrate import schema_is_current
 from ..schemas import ERROR_RESPONSES, ErrorBody, Health, LoginResponse, MeResponse
-from .deps import CallerDep, EngineDep, SettingsDep, protocol_header, read_json
+from .deps import BlobsDep, CallerDep, EngineDep, SettingsDep, protocol_header, read_json
+
+log = logging.getLogger("gridsync")
 
 router = APIRouter(tags=["auth"])
 
 
+@router.get("/ready", responses={503: {"description": "Not ready"}})
+def ready(engine: EngineDep, store: BlobsDep) -> Any:
+    """Readiness (a load balancer's probe): the database answers, its schema is at the
+    migrations' head, the attachment store takes a write. 503 and which check failed."""
+    checks = {"database": "ok", "migrations": "ok", "blobs": "ok"}
+    try:
+        if not schema_is_current(engine):
+            checks["migrations"] = "behind"
+    except Exception:  # unreachable: no schema to judge either
+        checks["database"] = checks["migrations"] = "unavailable"
+    try:
+        store.check_writable()
+    except Exception as exc:
+        log.warning("attachment store not writable: %s", type(exc).__name__)
+        checks["blobs"] = "unavailable"
+    ok = all(v == "ok" for v in checks.values())
+    body = {"status": "ready" if ok else "not_ready", **checks, "version": __version__}
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
 @router.get("/health", response_model=Health)
 def health(engine: EngineDep) -> Any:
-    """Liveness and database reachability; no header, no token."""
+    """Liveness and database reachability; no header, no token. A database that does not
+    answer is reported (status degraded) with 503, as clients' probes expect; systemd and
+    proxies that only ask whether the process is up may take any answer as alive, and
+    /ready says whether to send it traffic."""
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -53,8 +81,14 @@ def health(engine: EngineDep) -> Any:
 )
 async def login(request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
     body = await read_json(request, 64 * 1024, plain_text=True)
-    source = request.client.host if request.client else None
-    return await auth.login(engine, settings, body, source)
+    source = auth.client_address(request, settings)
+    try:
+        result = await auth.login(engine, settings, body, source)
+    except ApiError as exc:
+        metrics.count_login(exc.code)
+        raise
+    metrics.count_login(None)
+    return result
 
 
 @router.get(

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sync.protocol import wire
 
 from ..auth import authenticate
-from ..blobs import BlobStore
+from ..blobs import BlobStorage
 from ..context import ApiError, Caller
 from ..settings import Settings
 
@@ -25,13 +25,13 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_blobs(request: Request) -> BlobStore:
+def get_blobs(request: Request) -> BlobStorage:
     return request.app.state.blobs  # type: ignore[no-any-return]
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
+BlobsDep = Annotated[BlobStorage, Depends(get_blobs)]
 
 
 def get_caller(

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from sync.protocol.values import format_time
 
-from .. import blobs, directory, reports
+from .. import blobs, directory, metrics, reports
 from .. import pull as pull_service
 from .. import push as push_service
 from ..schemas import (
@@ -62,6 +62,7 @@ async def push(
     """Apply the device's mutations exactly once, in order; each is judged on its own."""
     body = await read_json(request)
     result = await run_in_threadpool(push_service.push, engine, settings, caller, body)
+    metrics.count_push(result)
     return await _json(result)
 
 
@@ -75,6 +76,7 @@ async def pull(
     body = await read_json(request, 1024 * 1024, plain_text=True)
     now = format_time(settings.clock())
     result = await run_in_threadpool(pull_service.pull, engine, caller, body, now)
+    metrics.count_pull(result)
     return await _json(result)
 
 
