@@ -172,7 +172,10 @@ def _depart(
 # -- visits ----------------------------------------------------------------------------------
 
 
-MET_NOBODY = "见面走访请勾选见到的人，或在走访情况中写明见到了谁"
+MET_NOBODY = "见面走访请勾选见到的人、填写未登记的人，或在走访情况中写明见到了谁"
+# The people met who are not registered (a tenant, a relative staying) have no field of their
+# own: ``people_met`` holds resident ids only, so their names lead the notes on this line.
+OTHERS_MET_LINE = "见到（未登记）："
 
 
 def check_met(outcome: str | None, people_met: Iterable[str], notes: str | None) -> None:
@@ -183,12 +186,23 @@ def check_met(outcome: str | None, people_met: Iterable[str], notes: str | None)
         raise ValidationError(MET_NOBODY, code="required", field="people_met")
 
 
-def _with_names(notes: str | None, others_met: Iterable[str]) -> str | None:
+def with_others_met(notes: str | None, others_met: Iterable[str]) -> str | None:
+    """``notes`` led by the line naming the unregistered people met (none: ``notes`` as is)."""
     names = [n.strip() for n in others_met if n and n.strip()]
     if not names:
         return notes
-    line = "见到（未登记）：" + "、".join(names)
+    line = OTHERS_MET_LINE + "、".join(names)
     return f"{line}\n{notes}" if notes and notes.strip() else line
+
+
+def split_others_met(notes: str | None) -> tuple[list[str], str | None]:
+    """The inverse of ``with_others_met``: the unregistered names and the rest of the notes,
+    so that editing a visit shows them in their own field again."""
+    if not notes or not notes.startswith(OTHERS_MET_LINE):
+        return [], notes
+    line, _, rest = notes.partition("\n")
+    names = [n.strip() for n in line.removeprefix(OTHERS_MET_LINE).split("、") if n.strip()]
+    return names, rest or None
 
 
 def log_visit(
@@ -209,7 +223,7 @@ def log_visit(
     ``app_rules``: judge the app's own checks too (``check_met``), as the visit dialog does.
     """
     people = list(people_met)
-    notes = _with_names(notes, others_met)
+    notes = with_others_met(notes, others_met)
     if app_rules:
         check_met(outcome, people, notes)
     values = {

@@ -350,9 +350,23 @@ def review_queue(
     date_from: str | None = None,
     date_to: str | None = None,
     limit: int = 1000,
+    returned: bool = False,
 ) -> list[Row]:
-    """Pending visits of the supervisor's grids, oldest first, with the household's address."""
-    where: list[Any] = [V.c.deleted.is_(False), V.c.review_status == "pending"]
+    """Pending visits of the supervisor's grids, oldest first, with the household's address.
+
+    ``returned``: instead, the visits returned to their workers and not approved since: those
+    still waiting for the worker's fix first, then those fixed and waiting for review again
+    (a worker's edit keeps the return comment and sets the status back to pending)."""
+    if returned:
+        where: list[Any] = [
+            V.c.deleted.is_(False),
+            or_(
+                V.c.review_status == "returned",
+                and_(V.c.review_status == "pending", V.c.review_comment.is_not(None)),
+            ),
+        ]
+    else:
+        where = [V.c.deleted.is_(False), V.c.review_status == "pending"]
     if grid_id:
         where.append(V.c.grid_id == grid_id)
     if worker_id:
@@ -365,7 +379,7 @@ def review_queue(
         select(V, H.c.address, H.c.head_name)
         .select_from(V.join(H, H.c.id == V.c.household_id))
         .where(*where)
-        .order_by(V.c.visited_at)
+        .order_by(*([V.c.review_status.desc()] if returned else []), V.c.visited_at)
         .limit(limit)
     )
     with store.read() as conn:

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -27,7 +26,7 @@ from sync.protocol.workflow import DEFAULT_INTERVAL_DAYS, visit_interval_days
 from .context import AppContext
 from .fields import CheckedField, FieldSet
 from .resident_dialog import TagToggles, code_combo, with_error
-from .widgets import FormDialog
+from .widgets import FormDialog, dialog_buttons
 
 Row = dict[str, Any]
 
@@ -145,14 +144,7 @@ class HouseholdDialog(FormDialog):
         form.addRow(self.tr("Visit every"), interval_row)
         form.addRow(self.tr("N&otes"), self.notes)
 
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(self.tr("Save (Ctrl+Enter)"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        buttons, self.save_button = dialog_buttons(self, self.tr("Save (Ctrl+Enter)"))
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)

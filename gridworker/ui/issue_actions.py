@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -20,7 +19,7 @@ from gridworker.domain import queries
 from sync.protocol.entities import ENTITIES
 
 from .context import AppContext
-from .widgets import FormDialog, error_label
+from .widgets import FormDialog, dialog_buttons, error_label
 
 Row = dict[str, Any]
 
@@ -39,13 +38,7 @@ class _Dialog(FormDialog):
         self.comment.setTabChangesFocus(True)
         self.comment.setMaximumHeight(110)
         self.error = error_label()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok = dialog_buttons(self, on_save=self._accept, ok=True)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.error)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -29,7 +28,7 @@ from .context import AppContext
 from .fields import CheckedField, FieldSet
 from .photos import PhotoStrip
 from .resident_dialog import with_error
-from .widgets import FormDialog, buddy_label
+from .widgets import FormDialog, buddy_label, dialog_buttons
 
 Row = dict[str, Any]
 
@@ -114,14 +113,7 @@ class IssueDialog(FormDialog):
         self.photos = PhotoStrip(self)
         form.addRow(self.tr("Photos"), self.photos)
 
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(self.tr("Raise (Ctrl+Enter)"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button = dialog_buttons(self, self.tr("Raise (Ctrl+Enter)"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)

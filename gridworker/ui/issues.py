@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -38,6 +37,7 @@ from .widgets import (
     FormDialog,
     current_row,
     detail_pages,
+    dialog_buttons,
     facts_form,
     heading,
     list_and_detail,
@@ -82,18 +82,11 @@ class CommentDialog(FormDialog):
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText(self.tr("What was done, who was contacted, what comes next"))
         self.text.setTabChangesFocus(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(self.tr("Save"))
+        buttons, self.ok = dialog_buttons(self, ok=True)
         self.ok.setEnabled(False)
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
         self.text.textChanged.connect(
             lambda: self.ok.setEnabled(bool(self.text.toPlainText().strip()))
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         self.label = QLabel(label or self.tr("Comment (required)"))
         layout.addWidget(self.label)
@@ -136,14 +129,7 @@ class DeadlineDialog(QDialog):
         row.addStretch(1)
         form.addRow(self.tr("New deadline"), row)
         form.addRow(self.tr("Reason"), self.reason)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(self.tr("Save"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button = dialog_buttons(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)

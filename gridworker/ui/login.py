@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -27,7 +26,7 @@ from gridworker.session import Session
 from .context import AppSettings
 from .qtcompat import emit
 from .tasks import Tasks, user_message
-from .widgets import heading
+from .widgets import dialog_buttons, heading
 
 
 class LoginDialog(QDialog):
@@ -100,14 +99,9 @@ class LoginDialog(QDialog):
         self.advanced.setVisible(bool(self.ca_bundle.text()))
         self.advanced_toggle.setChecked(self.advanced.isVisible())
         self.advanced_toggle.toggled.connect(self._show_advanced)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.buttons, self.login_button = dialog_buttons(
+            self, self.tr("Log in"), on_save=self.log_in, ok=True
         )
-        self.login_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.login_button.setText(self.tr("Log in"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        self.buttons.accepted.connect(self.log_in)
-        self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading(self.tr("Grid worker's desk"), name="loginHeading"))

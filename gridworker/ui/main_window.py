@@ -95,11 +95,17 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self.banner.activated.connect(self._show_conflicts)
         self.banner_target: QWidget = self.conflicts  # the page the banner's button opens
+        # Returned visits have a banner of their own: a sync can bring both, and neither
+        # notice may hide the other.
+        self.returns_banner = Banner()
+        self.returns_banner.setObjectName("returnsBanner")
+        self.returns_banner.activated.connect(self._show_returns)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banner)
+        layout.addWidget(self.returns_banner)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
 
@@ -368,12 +374,15 @@ class MainWindow(QMainWindow):
         """After a sync: say how many visits the supervisor returned since the last time."""
         returned = self.followups.take_new_returns()
         if returned and not self.supervising:
-            self.banner.show_notice(
+            self.returns_banner.show_notice(
                 self.tr("The supervisor returned %n visit(s) to you.", "", returned),
                 self.tr("Show"),
             )
-            self.banner_target = self.followups
         self._refresh_titles()
+
+    def _show_returns(self) -> None:
+        self.returns_banner.hide()
+        self.tabs.setCurrentWidget(self.followups)
 
     def _show_conflicts(self) -> None:
         self.banner.hide()

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -26,7 +25,7 @@ from sync.protocol.errors import ProtocolError, ValidationError
 from . import labels
 from .context import AppContext
 from .fields import CheckedField, FieldSet
-from .widgets import FlowLayout, FormDialog
+from .widgets import FlowLayout, FormDialog, dialog_buttons
 
 Row = dict[str, Any]
 
@@ -142,14 +141,7 @@ class ResidentDialog(FormDialog):
         form.addRow("", self.present)
         form.addRow(self.tr("N&otes"), self.notes)
 
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(self.tr("Save"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        buttons, self.save_button = dialog_buttons(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
@@ -249,14 +241,7 @@ class DepartureDialog(FormDialog):
         form.addRow(self.tr("&Date"), self.date)
         if state != "deceased":
             form.addRow(self.tr("Moved &to"), self.destination)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(self.tr("Save"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        buttons, self.save_button = dialog_buttons(self)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addLayout(form)

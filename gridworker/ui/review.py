@@ -56,6 +56,7 @@ def review_model(names: dict[str, str], grids: dict[str, str], parent: Any = Non
                 translate("Lists", "Follow-up"),
                 lambda r: translate("Lists", "Yes") if r.get("follow_up") else "",
             ),
+            Column(translate("Lists", "Return"), return_state),
             Column(
                 translate("Lists", "Notes"),
                 lambda r: (r.get("notes") or "").replace("\n", " "),
@@ -64,6 +65,15 @@ def review_model(names: dict[str, str], grids: dict[str, str], parent: Any = Non
         ],
         parent=parent,
     )
+
+
+def return_state(visit: Row) -> str:
+    """Where a returned visit stands: still with its worker, or fixed and back for review."""
+    if visit.get("review_status") == "returned":
+        return translate("Lists", "Returned, not fixed yet")
+    if visit.get("review_comment"):
+        return translate("Lists", "Fixed, review again")
+    return ""
 
 
 class VisitPanel(QWidget):
@@ -146,6 +156,12 @@ class ReviewPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.grid = filters.grid_combo(ctx)
+        # Which visits: those waiting for review, or those returned to their workers (to see
+        # what was returned and whether it was fixed).
+        self.show_what = QComboBox()
+        self.show_what.addItem(self.tr("Waiting for review"), False)
+        self.show_what.addItem(self.tr("Returned to workers"), True)
+        self.show_what.currentIndexChanged.connect(self.reload)
         self.worker = QComboBox()
         self.date_from = filters.date_edit(open_ended=True)
         self.date_to = filters.date_edit(open_ended=True)
@@ -159,7 +175,7 @@ class ReviewPage(QWidget):
         self.names: dict[str, str] = {}
         self.grid_names: dict[str, str] = {}
         self.model = review_model(self.names, self.grid_names, self)
-        self.table = table_view(self.model, stretch=7)
+        self.table = table_view(self.model, stretch=8)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(self._open_household)
@@ -178,6 +194,7 @@ class ReviewPage(QWidget):
         self.return_shortcut.activated.connect(self.return_selected)
 
         bar = QHBoxLayout()
+        bar.addWidget(self.show_what)
         for text, widget in (
             (self.tr("Grid"), self.grid),
             (self.tr("Worker"), self.worker),
@@ -253,9 +270,16 @@ class ReviewPage(QWidget):
             worker_id=self.worker.currentData(),
             date_from=start.isoformat() if start else None,
             date_to=end.isoformat() if end else None,
+            returned=self.showing_returns(),
         )
         self.model.set_rows(rows)
-        self.count.setText(self.tr("%n visit(s) waiting", "", len(rows)))
+        if self.showing_returns():
+            fixed = sum(1 for r in rows if r["review_status"] == "pending")
+            self.count.setText(
+                self.tr("%n returned, %1 fixed", "", len(rows)).replace("%1", str(fixed))
+            )
+        else:
+            self.count.setText(self.tr("%n visit(s) waiting", "", len(rows)))
         still = [self.model.row_of(i) for i in keep if self.model.row_of(i) >= 0]
         if still:
             self._select_rows(still)
@@ -263,6 +287,12 @@ class ReviewPage(QWidget):
             # The reviewed rows left the queue: go on with the one that took their place.
             select_row(self.table, min(position, len(rows) - 1))
         self._selection_changed()
+
+    def showing_returns(self) -> bool:
+        return bool(self.show_what.currentData())
+
+    def show_returns(self, returned: bool = True) -> None:
+        self.show_what.setCurrentIndex(self.show_what.findData(returned))
 
     def pending_count(self) -> int:
         return queries.review_count(self.ctx.store)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from . import i18n
 from .context import AppSettings
-from .widgets import FormDialog, buddy_label
+from .widgets import FormDialog, buddy_label, dialog_buttons
 
 
 class SettingsDialog(FormDialog):
@@ -59,13 +58,7 @@ class SettingsDialog(FormDialog):
         form.addRow(buddy_label(self.tr("&CA bundle"), self.ca_bundle), ca_row)
         form.addRow(self.tr("Sync &every"), self.interval)
         form.addRow(self.tr("&Language"), self.language)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("Save"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, _save = dialog_buttons(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)

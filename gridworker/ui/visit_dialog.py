@@ -6,6 +6,7 @@ Ctrl+N on a household opens this with the outcome on 见面; Ctrl+Enter saves at
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone
@@ -14,10 +15,10 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDateTimeEdit,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QRadioButton,
     QVBoxLayout,
@@ -33,11 +34,13 @@ from . import labels
 from .context import AppContext
 from .photos import PhotoStrip, fetcher_for
 from .phrases import PhrasePicker
-from .widgets import FlowLayout, FormDialog, error_label, heading
+from .widgets import FlowLayout, FormDialog, dialog_buttons, error_label, heading
 
 Row = dict[str, Any]
 
 SHANGHAI_TZ = QTimeZone(8 * 3600)
+# Between names typed for the unregistered people met: 、，, ; ； and spaces.
+_NAME_SEPARATORS = re.compile(r"[、，,;；\s]+")
 
 
 def to_qdatetime(value: str | None) -> QDateTime:
@@ -119,6 +122,15 @@ class VisitDialog(FormDialog):
             self.people[resident["id"]] = box
         if not self.people:
             people_flow.addWidget(QLabel(self.tr("No residents recorded")))
+        # People met who are not registered (a tenant, a relative staying): typed by name;
+        # the protocol has no field for them, so ops keeps them on the notes' first line.
+        others, notes = ops.split_others_met(v.get("notes"))
+        self.others = QLineEdit("、".join(others))
+        self.others.setObjectName("othersMet")
+        self.others.setPlaceholderText(
+            self.tr("Not registered: name (relation), several separated by 、 (Alt+0)")
+        )
+        self.others.setClearButtonEnabled(True)
         # A 见面 visit names someone met or carries a note (ops.check_met): said here.
         self.people_error = error_label()
         self.people_error.setObjectName("fieldError")
@@ -126,12 +138,14 @@ class VisitDialog(FormDialog):
         people_layout = QVBoxLayout(people_field)
         people_layout.setContentsMargins(0, 0, 0, 0)
         people_layout.addWidget(people_box)
+        people_layout.addWidget(self.others)
         people_layout.addWidget(self.people_error)
         form.addRow(self.tr("People met"), people_field)
         for box in self.people.values():
             box.toggled.connect(self.people_error.hide)
+        self.others.textChanged.connect(self.people_error.hide)
 
-        self.notes = QPlainTextEdit(v.get("notes") or "")
+        self.notes = QPlainTextEdit(notes or "")
         self.notes.textChanged.connect(self.people_error.hide)
         self.notes.setPlaceholderText(self.tr("What you saw and heard; what the family needs"))
         self.notes.setTabChangesFocus(True)
@@ -149,20 +163,14 @@ class VisitDialog(FormDialog):
         form.addRow(self.tr("Photos"), self.photos)
         layout.addLayout(form)
 
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(self.tr("Save (Ctrl+Enter)"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button = dialog_buttons(self, self.tr("Save (Ctrl+Enter)"))
         layout.addWidget(buttons)
-        self.watch_text(self.notes)
-        # Alt+1 … Alt+9 tick the people met without leaving the note.
+        self.watch_text(self.notes, self.others)
+        # Alt+1 … Alt+9 tick the people met without leaving the note; Alt+0 types a name.
         for number, box in enumerate(list(self.people.values())[:9], start=1):
             box.setToolTip(f"Alt+{number}")
             QShortcut(QKeySequence(f"Alt+{number}"), self, box.toggle)
+        QShortcut(QKeySequence("Alt+0"), self, self._type_other)
         self.notes.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _touch_time(self) -> None:
@@ -175,22 +183,40 @@ class VisitDialog(FormDialog):
     def people_met(self) -> list[str]:
         return [rid for rid, box in self.people.items() if box.isChecked()]
 
+    def others_met(self) -> list[str]:
+        """The unregistered names typed, split at 、，, ; or spaces."""
+        return [n for n in _NAME_SEPARATORS.split(self.others.text()) if n.strip()]
+
+    def _type_other(self) -> None:
+        self.others.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.others.selectAll()
+
     def accept(self) -> None:
         store = self.ctx.store
+        notes = self.notes.toPlainText().strip() or None
         values: dict[str, Any] = {
             "outcome": self.outcome(),
             "people_met": self.people_met(),
-            "notes": self.notes.toPlainText().strip() or None,
+            "notes": notes,
             "follow_up": self.follow_up.isChecked(),
         }
         visited_at = from_qdatetime(self.visited_at.dateTime()) if self._time_touched else None
         try:
             if self.visit is None:
                 self.saved = ops.log_visit(
-                    store, self.household["id"], visited_at=visited_at, app_rules=True, **values
+                    store,
+                    self.household["id"],
+                    visited_at=visited_at,
+                    app_rules=True,
+                    others_met=self.others_met(),
+                    **values,
                 )
             else:
-                if visited_at and visited_at != self.visit.get("visited_at"):
+                values["notes"] = ops.with_others_met(notes, self.others_met())
+                # Compared at the editor's precision (seconds): a visit logged "now" has
+                # microseconds, and an untouched time is no change.
+                stored_at = from_qdatetime(to_qdatetime(self.visit.get("visited_at")))
+                if visited_at and visited_at != stored_at:
                     values["visited_at"] = visited_at
                 changes = {k: val for k, val in values.items() if val != self.visit.get(k)}
                 if not changes and self.visit.get("review_status") == "returned":

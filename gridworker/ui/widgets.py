@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -274,6 +275,32 @@ def error_label(parent: QWidget | None = None) -> QLabel:
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     label.hide()
     return label
+
+
+def dialog_buttons(
+    dialog: QDialog,
+    save_text: str | None = None,
+    *,
+    on_save: Any = None,
+    ok: bool = False,
+) -> tuple[QDialogButtonBox, QPushButton]:
+    """The Save/Cancel row a dialog ends with, and its Save button.
+
+    Both texts are set here: Qt's own are English wherever its translations are missing.
+    ``save_text`` names what Save does (default 保存); ``on_save`` runs on Save or Enter
+    (default ``dialog.accept``); Cancel and Esc run ``dialog.reject`` (a ``FormDialog`` asks
+    before throwing typed text away). ``ok``: an Ok button in place of Save (the platform
+    places it where people look for "go on", e.g. 登录).
+    """
+    primary = QDialogButtonBox.StandardButton.Ok if ok else QDialogButtonBox.StandardButton.Save
+    buttons = QDialogButtonBox(primary | QDialogButtonBox.StandardButton.Cancel, dialog)
+    save = buttons.button(primary)
+    save.setText(save_text or QCoreApplication.translate("Dialogs", "Save"))
+    cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    cancel.setText(QCoreApplication.translate("Dialogs", "Cancel"))
+    buttons.accepted.connect(on_save or dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, save
 
 
 def buddy_label(text: str, buddy: QWidget) -> QLabel:

@@ -770,6 +770,17 @@
     </message>
 </context>
 <context>
+    <name>Dialogs</name>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>DuePage</name>
     <message>
         <source>Log a visit (Ctrl+N)</source>
@@ -2252,6 +2263,18 @@
         <source>Worker</source>
         <translation>走访人</translation>
     </message>
+    <message>
+        <source>Return</source>
+        <translation>退回</translation>
+    </message>
+    <message>
+        <source>Returned, not fixed yet</source>
+        <translation>已退回，待修改</translation>
+    </message>
+    <message>
+        <source>Fixed, review again</source>
+        <translation>已修改，待审核</translation>
+    </message>
 </context>
 <context>
     <name>LoginDialog</name>
@@ -2912,6 +2935,20 @@
             <numerusform>已退回 %n 条走访记录给网格员。</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Waiting for review</source>
+        <translation>待审核的走访</translation>
+    </message>
+    <message>
+        <source>Returned to workers</source>
+        <translation>已退回的走访</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n returned, %1 fixed</source>
+        <translation>
+            <numerusform>已退回 %n 条，已修改 %1 条</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>RowLegend</name>
@@ -3119,6 +3156,10 @@ Saving your changes sends it for review again.</source>
     <message>
         <source>Change the visit as the supervisor asked, then save.</source>
         <translation>请按网格长的意见修改后再保存。</translation>
+    </message>
+    <message>
+        <source>Not registered: name (relation), several separated by 、 (Alt+0)</source>
+        <translation>未登记的人：姓名（关系），多人用顿号分开（Alt+0）</translation>
     </message>
 </context>
 <context>

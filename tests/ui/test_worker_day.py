@@ -223,7 +223,10 @@ def test_a_met_visit_with_nobody_and_no_note_is_refused_at_the_field(qtbot, ui_w
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.isVisible()
     assert dialog.people_error.isVisible()
-    assert dialog.people_error.text() == "见面走访请勾选见到的人，或在走访情况中写明见到了谁"
+    assert (
+        dialog.people_error.text()
+        == "见面走访请勾选见到的人、填写未登记的人，或在走访情况中写明见到了谁"
+    )
     assert window.ctx.store.pending_count() == pending
     dialog.notes.setPlainText("见到租户王某（未登记）")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -246,18 +249,18 @@ def test_returned_and_follow_up_list_with_count_and_a_notice_after_sync(qtbot, u
     boss.syncer.sync()
 
     sync(qtbot, window)
-    assert not window.banner.isHidden()
-    assert window.banner.text.text() == "网格长退回了 1 条走访记录，请修改后重新提交。"
+    assert not window.returns_banner.isHidden()
+    assert window.returns_banner.text.text() == "网格长退回了 1 条走访记录，请修改后重新提交。"
     assert window.tabs.tabText(window.tabs.indexOf(window.followups)) == "待办走访（2）"
-    qtbot.mouseClick(window.banner.action, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.returns_banner.action, Qt.MouseButton.LeftButton)
     assert window.tabs.currentWidget() is window.followups
     page = window.followups
     assert next(r["id"] for r in page.model.rows()) == first["id"]
     assert page.model.data(page.model.index(0, 0)) == "被退回"
     # A second sync with nothing new says nothing again.
-    window.banner.hide()
+    window.returns_banner.hide()
     sync(qtbot, window)
-    assert window.banner.isHidden()
+    assert window.returns_banner.isHidden()
 
     # Open it, fix it: it goes back to review and leaves the list.
     page.table.setCurrentIndex(page.model.index(0, 0))
