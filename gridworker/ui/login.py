@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from gridworker import first_login
 from gridworker import session as sessions
+from gridworker.client import wipe
 from gridworker.client.http import SyncError
 from gridworker.session import Session
 
@@ -71,6 +72,12 @@ class LoginDialog(QDialog):
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
         self.error.hide()
+        # Revoked with --wipe: this laptop's data was deleted; said until the next login.
+        wipe.finish_pending(data_dir)
+        self.notice = QLabel()
+        self.notice.setObjectName("fieldError")
+        self.notice.setWordWrap(True)
+        self.show_notice(wipe.notice(data_dir))
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -105,6 +112,7 @@ class LoginDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading(self.tr("Grid worker's desk"), name="loginHeading"))
+        layout.addWidget(self.notice)
         layout.addLayout(form)
         layout.addWidget(self.advanced_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.advanced)
@@ -150,6 +158,11 @@ class LoginDialog(QDialog):
 
         self.tasks.run(attempt, on_done=self._logged_in, on_error=self._failed)
 
+    def show_notice(self, text: str | None) -> None:
+        """A sentence above the form (the data of this laptop was wiped)."""
+        self.notice.setText(text or "")
+        self.notice.setVisible(bool(text))
+
     def _show_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
         self.advanced_toggle.setArrowType(
@@ -170,6 +183,7 @@ class LoginDialog(QDialog):
     def _logged_in(self, session: Session) -> None:
         self._busy(False)
         self.session = session
+        wipe.clear_notice(self.data_dir)
         self.settings.server_url = self.server.text().strip()
         self.settings.username = self.username.text().strip()
         if session.online:
@@ -191,6 +205,8 @@ class LoginDialog(QDialog):
         self._busy(False)
         self.mode.hide()
         message = user_message(exc)
+        if getattr(exc, "wipe", False):
+            message = wipe.WIPED_MESSAGE
         if message is None:
             return False  # a defect: logged and shown by the task runner
         self._show_error(message)

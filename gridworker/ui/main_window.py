@@ -36,6 +36,7 @@ from .followups import FollowupsPage
 from .households import HouseholdsPage
 from .issue_dialog import IssueDialog
 from .issues import IssuesPage
+from .lock_screen import IdleLock, sign_out
 from .login import LoginDialog
 from .oversight import OversightPage
 from .review import ReviewPage
@@ -139,6 +140,9 @@ class MainWindow(QMainWindow):
         self.issues.panel.open_household_requested.connect(self.open_household)
         self.sync.notice.connect(self._notice)
         self.sync.login_needed.connect(self.log_in_again)
+        # After the idle time set in the settings the window hides its data (lock_screen).
+        self.idle_lock: IdleLock | None = IdleLock(self, ctx)
+        self.sync.wipe_ordered.connect(lambda: self.sign_out(wiped=True))
         ctx.tasks.changed.connect(self._refresh_titles)
         ctx.session_replaced.connect(self._refresh_titles)
         self._refresh_titles()
@@ -317,6 +321,8 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.ctx.settings, self)
         dialog.accepted.connect(self.sync.schedule)
+        if self.idle_lock is not None:
+            dialog.accepted.connect(self.idle_lock.apply_settings)
         dialog.open()
         return dialog
 
@@ -327,6 +333,10 @@ class MainWindow(QMainWindow):
         dialog.logged_in.connect(self._logged_in_again)
         dialog.open()
         return dialog
+
+    def sign_out(self, *, wiped: bool = False) -> QDialog:
+        """Back to the login screen (the lock's 退出登录, or a wipe the admin ordered)."""
+        return sign_out(self, wiped=wiped)
 
     def _logged_in_again(self, session: Any) -> None:
         self.ctx.replace_session(session)
@@ -503,6 +513,8 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.sync.stop()
         self.sync.stop_probe()
+        if self.idle_lock is not None:
+            self.idle_lock.stop()
         super().closeEvent(event)
 
     def _may_close(self) -> bool:

@@ -15,8 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gridworker.client.lock import IDLE_MINUTES_CHOICES
+
 from . import i18n
 from .context import AppSettings
+from .lock_screen import idle_minutes, set_idle_minutes
 from .widgets import FormDialog, buddy_label, dialog_buttons
 
 
@@ -39,6 +42,11 @@ class SettingsDialog(FormDialog):
         self.interval.setRange(1, 240)
         self.interval.setValue(settings.sync_minutes)
         self.interval.setSuffix(self.tr(" min"))
+        # The idle lock (lock_screen): an unattended laptop must not show residents' data.
+        self.idle_lock = QComboBox()
+        for minutes in IDLE_MINUTES_CHOICES:
+            self.idle_lock.addItem(self.tr("%n minute(s)", "", minutes), minutes)
+        self.idle_lock.setCurrentIndex(max(0, self.idle_lock.findData(idle_minutes(settings))))
         self.language = QComboBox()
         self.language.addItem(self.tr("Simplified Chinese"), i18n.CHINESE)
         self.language.addItem("English", i18n.ENGLISH)
@@ -57,6 +65,7 @@ class SettingsDialog(FormDialog):
         form.addRow(self.tr("&Server"), self.server)
         form.addRow(buddy_label(self.tr("&CA bundle"), self.ca_bundle), ca_row)
         form.addRow(self.tr("Sync &every"), self.interval)
+        form.addRow(self.tr("Lock when &idle for"), self.idle_lock)
         form.addRow(self.tr("&Language"), self.language)
         buttons, _save = dialog_buttons(self)
         layout = QVBoxLayout(self)
@@ -79,6 +88,7 @@ class SettingsDialog(FormDialog):
         self.settings.server_url = self.server.text()
         self.settings.ca_bundle = self.ca_bundle.text()
         self.settings.sync_minutes = self.interval.value()
+        set_idle_minutes(self.settings, self.idle_lock.currentData())
         self.settings.language = self.language.currentData()
         self.settings.sync()
         super().accept()

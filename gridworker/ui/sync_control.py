@@ -31,6 +31,7 @@ class SyncController(QObject):
     state_changed = Signal()
     notice = Signal(int, int)  # new conflicts, new or refused rejections
     login_needed = Signal()
+    wipe_ordered = Signal()  # revoked with --wipe: the window deletes the data (lock_screen)
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None):
         super().__init__(parent)
@@ -164,10 +165,13 @@ class SyncController(QObject):
             handled = True
         elif isinstance(exc, DeviceRevoked):
             self.stop()
+            handled = exc.wipe  # no message box: the login screen says it
         self.ctx.tasks.notify_changed()  # a rejected change may have been undone locally
         emit(self.failed, exc)
         emit(self.state_changed)
         self.schedule()
+        if isinstance(exc, DeviceRevoked) and exc.wipe:
+            emit(self.wipe_ordered)  # last: the window then deletes what it shows
         return handled
 
 

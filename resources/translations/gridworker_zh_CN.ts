@@ -1663,6 +1663,13 @@
     </message>
 </context>
 <context>
+    <name>IdleLock</name>
+    <message>
+        <source>Wrong password</source>
+        <translation>密码错误</translation>
+    </message>
+</context>
+<context>
     <name>ImportDialog</name>
     <message>
         <source>Import a household ledger</source>
@@ -2274,6 +2281,31 @@
     <message>
         <source>Fixed, review again</source>
         <translation>已修改，待审核</translation>
+    </message>
+</context>
+<context>
+    <name>LockScreen</name>
+    <message>
+        <source>Locked · enter your password to unlock</source>
+        <translation>已锁定 · 请输入密码解锁</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message numerus="yes">
+        <source>To protect residents' information the app locks after %n minute(s) without use. Syncing goes on in the background.</source>
+        <translation>
+            <numerusform>为保护居民信息，闲置 %n 分钟后自动锁定；后台同步照常进行。</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -3022,6 +3054,16 @@
     <message>
         <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
         <translation>证书 (*.pem *.crt *.cer);;所有文件 (*)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n minute(s)</source>
+        <translation>
+            <numerusform>%n 分钟</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Lock when &amp;idle for</source>
+        <translation>闲置自动锁定(&amp;I)</translation>
     </message>
 </context>
 <context>
