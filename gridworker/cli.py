@@ -116,10 +116,15 @@ def _login(data_dir: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask_password() -> str:
+    """The local data is encrypted: its password (or GRIDWORKER_PASSWORD, for scripts)."""
+    return getpass.getpass("密码 Password: ")
+
+
 def _sync(data_dir: Path) -> int:
     from .session import open_last
 
-    session = open_last(data_dir)
+    session = open_last(data_dir, password=_ask_password)
     if session.notice:
         print(f"gridworker: {session.notice}", file=sys.stderr)
     try:
@@ -136,7 +141,7 @@ def _sync(data_dir: Path) -> int:
 def _status(data_dir: Path) -> int:
     from .session import open_last
 
-    session = open_last(data_dir)
+    session = open_last(data_dir, password=_ask_password)
     if session.notice:
         print(f"gridworker: {session.notice}", file=sys.stderr)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sqlalchemy.exc import DBAPIError
 
@@ -90,9 +90,12 @@ def classify(exc: BaseException) -> type[StorageError] | None:
         if original.errno == errno.EIO:
             return StorageError
         return None
-    if not isinstance(original, sqlite3.Error):
+    # The encrypted store's driver (sqlcipher3) has its own classes, named as sqlite3's.
+    sqlcipher = _sqlcipher()
+    if not isinstance(original, sqlite3.Error | sqlcipher.Error):
         return None
-    if isinstance(original, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+    defects = (sqlite3.IntegrityError, sqlite3.ProgrammingError)
+    if isinstance(original, (*defects, sqlcipher.IntegrityError, sqlcipher.ProgrammingError)):
         return None  # a defect, not the disk
     name = getattr(original, "sqlite_errorname", "") or ""
     base = name.split("_")[:2]
@@ -104,6 +107,12 @@ def classify(exc: BaseException) -> type[StorageError] | None:
         if words in text:
             return kind
     return None
+
+
+def _sqlcipher() -> Any:
+    import sqlcipher3.dbapi2
+
+    return sqlcipher3.dbapi2
 
 
 def raise_storage_error(exc: BaseException) -> NoReturn:

@@ -12,40 +12,57 @@
   restored and the unsent mutations of the copy are applied again (``reapply_outbox``). When
   nothing can be restored, the damaged file stays where it is and opening fails, saying so.
 
-These files hold residents' data like the database itself: owner-only, never logged.
+These files hold residents' data like the database itself: owner-only, never logged, and
+encrypted with the profile's keys when it has them (``client.keyring``; the profile's keys
+are found by its folder, ``keyring.remembered``): the backups are SQLCipher databases keyed
+like the database, each line of the outbox's copy is one AES-GCM record.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import datetime as dt
 import json
 import logging
 import os
-import sqlite3
 import stat
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from cryptography.exceptions import InvalidTag
+
+from ..client import keyring
+from . import db
+
+if TYPE_CHECKING:
+    from ..client.keyring import DataKeys
 
 log = logging.getLogger(__name__)
 
 OUTBOX_COPY = "outbox-backup.jsonl"
 BACKUP_DIR = "backups"
 KEEP_BACKUPS = 3
-SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_HEADER = db.SQLITE_HEADER
+CIPHER_PAGE_SIZE = 4096  # SQLCipher 4's default, kept (the cheapest for this load)
+# A line of the outbox's copy that is an encrypted record (others are plain JSON: the
+# release before encryption, converted at the next unlock).
+SEALED = "E1:"
+_OUTBOX_AAD = b"gridworker-outbox-copy-v1"
+
+
+def keys_for(path: Path) -> DataKeys | None:
+    """The keys of the profile holding ``path`` (a file in the profile folder), when open."""
+    return keyring.remembered(path.parent)
 
 
 def _owner_only(path: Path) -> None:
     with contextlib.suppress(OSError):
         os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
-
-
-def _read_only_uri(path: Path) -> str:
-    """A read-only SQLite URI (``file:///C:/…`` on Windows, special characters escaped)."""
-    return path.resolve().as_uri() + "?mode=ro"
 
 
 def _stamp() -> str:
@@ -94,8 +111,9 @@ class OutboxCopy:
     mode with ``synchronous=NORMAL``; a rewrite is fsync'd before it replaces the file.)
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, keys: DataKeys | None = None):
         self.path = path
+        self.keys = keys if keys is not None else keys_for(path)
         self._due = threading.Event()
         self._lock = threading.Lock()
         self._flusher: threading.Thread | None = None
@@ -104,7 +122,7 @@ class OutboxCopy:
     def append(self, entries: Iterable[dict[str, Any]]) -> None:
         """Append after a commit. The save itself already succeeded: a failure here is
         logged (without data), never raised."""
-        text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
+        text = "".join(self._line(e) for e in entries)
         try:
             new = not self.path.exists()
             with open(self.path, "a", encoding="utf-8") as f:
@@ -160,9 +178,9 @@ class OutboxCopy:
         temp = self.path.with_name(self.path.name + ".tmp")
         try:
             with open(temp, "w", encoding="utf-8") as f:
-                f.write(json.dumps({"next_seq": next_seq, "device_id": device_id}) + "\n")
+                f.write(self._line({"next_seq": next_seq, "device_id": device_id}))
                 for e in entries:
-                    f.write(json.dumps(e, ensure_ascii=False) + "\n")
+                    f.write(self._line(e))
                 f.flush()
                 os.fsync(f.fileno())
             _owner_only(temp)
@@ -171,6 +189,32 @@ class OutboxCopy:
             log.warning("could not rewrite the outbox backup (%s)", exc.errno)
             with contextlib.suppress(OSError):
                 temp.unlink()
+
+    def _line(self, item: dict[str, Any]) -> str:
+        text = json.dumps(item, ensure_ascii=False)
+        if self.keys is None:
+            return text + "\n"
+        record = keyring.seal(self.keys.outbox, text.encode("utf-8"), _OUTBOX_AAD)
+        return SEALED + base64.b64encode(record).decode("ascii") + "\n"
+
+    def _parse(self, line: str) -> Any:
+        """A line's item; ValueError when it cannot be read (torn, altered, other key)."""
+        if not line.startswith(SEALED):
+            return json.loads(line)
+        if self.keys is None:
+            raise ValueError("an encrypted line without the key")
+        try:
+            record = base64.b64decode(line[len(SEALED) :].encode("ascii"), validate=True)
+            return json.loads(keyring.unseal(self.keys.outbox, record, _OUTBOX_AAD))
+        except (InvalidTag, binascii.Error, UnicodeError) as exc:
+            raise ValueError("unreadable line") from exc
+
+    def holds_plain_lines(self) -> bool:
+        try:
+            with open(self.path, encoding="utf-8", errors="replace") as f:
+                return any(line.strip() and not line.startswith(SEALED) for line in f)
+        except OSError:
+            return False
 
     def read(self) -> tuple[list[dict[str, Any]], int, str | None]:
         """The entries (by seq, each once), the next seq and the device the copy knows of.
@@ -184,7 +228,7 @@ class OutboxCopy:
             return [], 1, None
         for line in lines:
             try:
-                item = json.loads(line)
+                item = self._parse(line)
             except ValueError:
                 continue
             if not isinstance(item, dict):
@@ -215,14 +259,18 @@ def backups(path: Path) -> list[Path]:
     return rolling + migrations
 
 
-def copy_database(source: Path, target: Path) -> None:
-    """A consistent copy (online backup, WAL included), written under a temporary name."""
+def copy_database(source: Path, target: Path, keys: DataKeys | None = None) -> None:
+    """A consistent copy (online backup, WAL included), written under a temporary name,
+    encrypted with the same key as the source."""
+    keys = keys if keys is not None else _keys_of_database(target)
+    if db.is_plain(source):
+        keys = None  # a backup of the release before encryption: converted after the restore
     temp = target.with_name(target.name + ".tmp")
     with contextlib.suppress(OSError):
         temp.unlink()
-    src = sqlite3.connect(_read_only_uri(source), uri=True)
+    src = db.connect(source, keys, read_only=True)
     try:
-        dest = sqlite3.connect(temp)
+        dest = db.connect(temp, keys)
         try:
             src.backup(dest)
         finally:
@@ -242,10 +290,11 @@ def rolling_backup(path: Path, keep: int = KEEP_BACKUPS, min_age: float = 0.0) -
     if existing and min_age > 0 and now - existing[0].stat().st_mtime < min_age:
         return None
     target = folder / f"{path.stem}-{_stamp()}.db"
+    failures: tuple[type[BaseException], ...] = (OSError, *db.database_errors())
     try:
         folder.mkdir(exist_ok=True)
         copy_database(path, target)
-    except (OSError, sqlite3.Error) as exc:
+    except failures as exc:
         log.warning("rolling backup of the local database failed (%s)", type(exc).__name__)
         with contextlib.suppress(OSError):
             target.with_name(target.name + ".tmp").unlink()
@@ -269,16 +318,43 @@ def mark_damaged(path: Path) -> None:
         _marker(path).touch()
 
 
-def quick_check(path: Path) -> bool:
+def quick_check(path: Path, keys: DataKeys | None = None) -> bool:
+    keys = keys if keys is not None else _keys_of_database(path)
     try:
-        conn = sqlite3.connect(_read_only_uri(path), uri=True)
+        conn = db.connect(path, None if db.is_plain(path) else keys, read_only=True)
         try:
             rows = conn.execute("PRAGMA quick_check").fetchall()
         finally:
             conn.close()
-    except sqlite3.Error:
+    except db.database_errors():
         return False
-    return rows == [("ok",)]
+    return bool(rows == [("ok",)])
+
+
+def _keys_of_database(path: Path) -> DataKeys | None:
+    """The keys of a database file of a profile: the database itself, a migration's backup
+    beside it or a rolling backup in ``backups/``."""
+    folder = path.parent.parent if path.parent.name == BACKUP_DIR else path.parent
+    return keyring.remembered(folder)
+
+
+def _probe(path: Path, keys: DataKeys) -> str | None:
+    """Open an encrypted database and read its first pages: SQLite checks the header's page
+    count against the file's size there."""
+    try:
+        # Not read-only: a read-only connection to a WAL database leaves -wal and -shm behind.
+        conn = db.connect(path, keys)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        finally:
+            conn.close()
+    except db.database_errors() as exc:
+        name = getattr(exc, "sqlite_errorname", "")
+        if name == "SQLITE_NOTADB":
+            return "not_a_database"
+        if name.startswith("SQLITE_CORRUPT"):
+            return "truncated"
+    return None
 
 
 def damage(path: Path) -> str | None:
@@ -294,6 +370,17 @@ def damage(path: Path) -> str | None:
         return None  # unreadable: opening says so (read-only, permissions) without moving it
     if size == 0:
         return "empty"
+    keys = _keys_of_database(path)
+    if keys is not None and not head.startswith(SQLITE_HEADER):
+        # Encrypted: the header cannot be read without the key.
+        if size % CIPHER_PAGE_SIZE:
+            return "truncated"
+        found = _probe(path, keys)
+        if found is not None:
+            return found
+        if _marker(path).exists() and not quick_check(path, keys):
+            return "malformed"
+        return None
     if len(head) < 100 or not head.startswith(SQLITE_HEADER):
         return "not_a_database"
     page_size = int.from_bytes(head[16:18], "big")
@@ -382,3 +469,31 @@ def recover(path: Path) -> Recovery:
     with contextlib.suppress(OSError):
         _marker(path).unlink()
     return Recovery(reason, sound, aside, entries, next_seq, device_id)
+
+
+# -- converting the files of the release before encryption ------------------------------------
+
+
+def encrypt_leftovers(path: Path, keys: DataKeys) -> None:
+    """Encrypt what a profile of the release before encryption kept in clear beside its
+    (already encrypted) database: backups, the outbox's copy, damaged files kept aside. Each
+    file is replaced atomically by its encrypted copy, so running this again after an
+    interruption finishes the job."""
+    failures: tuple[type[BaseException], ...] = (OSError, *db.database_errors())
+    for candidate in [*backups(path), *path.parent.glob(f"{path.name}.damaged-*")]:
+        if candidate.suffix in (".tmp", ".encrypting") or not db.is_plain(candidate):
+            continue
+        try:
+            db.encrypt_in_place(candidate, keys)
+        except failures as exc:
+            if ".damaged-" not in candidate.name:
+                raise
+            # A damaged copy kept for someone to look at: it cannot be copied row by row.
+            log.warning("a damaged database copy could not be encrypted (%s)", type(exc).__name__)
+    copy = OutboxCopy(path.with_name(OUTBOX_COPY), keys)
+    if copy.holds_plain_lines():
+        entries, next_seq, device_id = copy.read()
+        copy.rewrite(entries, next_seq, device_id)
+        if copy.holds_plain_lines():
+            raise OSError("the outbox copy could not be encrypted")
+    copy.path.with_name(copy.path.name + ".tmp").unlink(missing_ok=True)

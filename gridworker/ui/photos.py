@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
@@ -52,13 +52,30 @@ FILE_ROLE = Qt.ItemDataRole.UserRole + 2  # the file shown by the viewer
 SHA_ROLE = Qt.ItemDataRole.UserRole + 3  # an attachment still on the server
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".heic")
 
-# Downloads a photo off the GUI thread: (sha256, on_done(path), on_error(exc) -> handled).
-Fetcher = Callable[[str, Callable[[Path], None], Callable[[BaseException], bool]], None]
+# Downloads a photo off the GUI thread: (sha256, on_done(bytes), on_error(exc) -> handled).
+Fetcher = Callable[[str, Callable[[bytes], None], Callable[[BaseException], bool]], None]
+# FILE_ROLE of a stored attachment: its bytes are read (decrypted) from the blobs when shown.
+BLOB_PREFIX = "blob:"
 
 
-def thumbnail(source: str | Path, size: int = THUMB) -> QPixmap | None:
+class _Reader(QImageReader):
+    """An image reader of a file, or of bytes in memory (a decrypted attachment): the buffer
+    lives as long as the reader."""
+
+    def __init__(self, source: str | Path | bytes):
+        if isinstance(source, bytes):
+            super().__init__()
+            self._buffer = QBuffer()
+            self._buffer.setData(QByteArray(source))
+            self._buffer.open(QBuffer.OpenModeFlag.ReadOnly)
+            self.setDevice(self._buffer)
+        else:
+            super().__init__(str(source))
+
+
+def thumbnail(source: str | Path | bytes, size: int = THUMB) -> QPixmap | None:
     """A scaled image read straight at thumbnail size (cheap even for big camera photos)."""
-    reader = QImageReader(str(source))
+    reader = _Reader(source)
     reader.setAutoTransform(True)
     full = reader.size()
     if full.isValid() and (full.width() > size or full.height() > size):
@@ -157,6 +174,7 @@ class PhotoStrip(QWidget):
         QShortcut(QKeySequence.StandardKey.Delete, self.list, self.remove_selected)
         self.list.itemActivated.connect(self.open_viewer)
         self._new: list[Path] = []
+        self._blobs: BlobFiles | None = None
 
     # -- what is shown -------------------------------------------------------------------------
 
@@ -169,12 +187,12 @@ class PhotoStrip(QWidget):
         (with a fetcher) and shown as files until they arrive."""
         self.list.clear()
         self._new.clear()
+        self._blobs = blobs
         for attachment in attachments:
             sha256 = attachment["sha256"]
-            path = blobs.path(sha256)
             name = attachment.get("filename") or ""
             if blobs.has(sha256):
-                self._add_item(path, name, stored=True)
+                self._add_stored(sha256, blobs.read(sha256), name)
                 continue
             item = QListWidgetItem(self._file_icon(), name or self.tr("(not downloaded)"))
             item.setData(SHA_ROLE, sha256)
@@ -186,8 +204,8 @@ class PhotoStrip(QWidget):
             # By checksum, not item: the strip may show another record by then.
             self.fetcher(sha256, self._on_downloaded(sha256), self._on_failed(sha256))
 
-    def _on_downloaded(self, sha256: str) -> Callable[[Path], None]:
-        return lambda path: self._downloaded(sha256, path)
+    def _on_downloaded(self, sha256: str) -> Callable[[bytes], None]:
+        return lambda data: self._downloaded(sha256, data)
 
     def _on_failed(self, sha256: str) -> Callable[[BaseException], bool]:
         return lambda exc: self._not_downloaded(sha256, exc)
@@ -196,12 +214,12 @@ class PhotoStrip(QWidget):
         items = (self.list.item(row) for row in range(self.list.count()))
         return [item for item in items if item.data(SHA_ROLE) == sha256]
 
-    def _downloaded(self, sha256: str, path: Path) -> None:
-        pixmap = thumbnail(path)
+    def _downloaded(self, sha256: str, data: bytes) -> None:
+        pixmap = thumbnail(data)
         for item in self._waiting(sha256):
             if pixmap is not None:
                 item.setIcon(QIcon(pixmap))
-            item.setData(FILE_ROLE, str(path))
+            item.setData(FILE_ROLE, BLOB_PREFIX + sha256)
             item.setData(SHA_ROLE, None)
             item.setToolTip(item.text())
 
@@ -237,7 +255,10 @@ class PhotoStrip(QWidget):
         path = item.data(FILE_ROLE) or item.data(PATH_ROLE)
         if not path:
             return None
-        self.viewer = PhotoViewer(Path(path), item.text(), self.window())
+        source: Path | bytes = Path(path)
+        if path.startswith(BLOB_PREFIX) and self._blobs is not None:
+            source = self._blobs.read(path[len(BLOB_PREFIX) :])
+        self.viewer = PhotoViewer(source, item.text(), self.window())
         self.viewer.open()
         return self.viewer
 
@@ -285,6 +306,14 @@ class PhotoStrip(QWidget):
     def new_files(self) -> list[Path]:
         return list(self._new)
 
+    def _add_stored(self, sha256: str, data: bytes, name: str) -> None:
+        pixmap = thumbnail(data)
+        icon = QIcon(pixmap) if pixmap is not None else self._file_icon()
+        item = QListWidgetItem(icon, name)
+        item.setToolTip(name)
+        item.setData(FILE_ROLE, BLOB_PREFIX + sha256)
+        self.list.addItem(item)
+
     def _add_item(self, path: Path, name: str, stored: bool) -> None:
         pixmap = thumbnail(path)
         icon = QIcon(pixmap) if pixmap is not None else self._file_icon()
@@ -328,10 +357,10 @@ class _ZoomView(QGraphicsView):
 class PhotoViewer(QDialog):
     """One photo, zoomable: wheel or +/- to zoom, 0 or F to fit the window, drag to pan."""
 
-    def __init__(self, path: Path, name: str = "", parent: QWidget | None = None):
+    def __init__(self, path: Path | bytes, name: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(name or self.tr("Photo"))
-        reader = QImageReader(str(path))
+        reader = _Reader(path)
         reader.setAutoTransform(True)
         image: QImage = reader.read()
         self.scene = QGraphicsScene(self)
@@ -395,7 +424,7 @@ def fetcher_for(ctx: Any) -> Fetcher:
 
     def fetch(
         sha256: str,
-        on_done: Callable[[Path], None],
+        on_done: Callable[[bytes], None],
         on_error: Callable[[BaseException], bool],
     ) -> None:
         api, blobs = ctx.session.api, ctx.blobs

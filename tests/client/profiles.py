@@ -6,12 +6,19 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from gridworker.client.keyring import DataKeys, Keyring, new_data_key
 from gridworker.session import Session, open_profile
 from gridworker.store.schema import GridState
 
+LOCAL_PASSWORD = "local-pass-1"
+
 
 def local_profile(profile: Path, grid_id: str = "g1") -> Session:
-    session = open_profile(profile)
+    """Encrypted like a profile a login made (keyring with ``LOCAL_PASSWORD``); reopening it
+    with ``open_profile(profile)`` in the same process needs no password."""
+    keys = DataKeys(new_data_key())
+    Keyring.create(profile, keys, LOCAL_PASSWORD, device_id="device-1")
+    session = open_profile(profile, keys=keys)
     store = session.store
     with store.write() as conn:
         store.set_user(conn, {"id": "u-1", "username": "wa", "role": "worker"})

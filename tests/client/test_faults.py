@@ -25,8 +25,9 @@ from gridworker.client.http import AuthRequired, DeviceRevoked, Offline
 from gridworker.domain import operations as ops
 from gridworker.domain import queries
 from gridworker.paths import profile_dir
+from gridworker.client.keyring import remembered
 from gridworker.session import Session, login, open_profile, unlock
-from gridworker.store.db import current_revision, head_revision, open_engine
+from gridworker.store.db import connect, current_revision, head_revision, open_engine
 from gridworker.store.local import Store
 from gridworker.store.replica import recount
 from gridworker.store.rows import wire_row
@@ -472,7 +473,7 @@ def test_damaged_local_rows_are_detected_and_downloaded_again(world):
     pushed_seq = client_last_seq(a)
     a.close()
     # Damage behind the app's back: a synced row deleted, another's version changed.
-    db = sqlite3.connect(a.store.path)
+    db = connect(a.store.path, remembered(a.profile))  # encrypted: with the profile's key
     with db:
         db.execute("DELETE FROM residents WHERE id = ?", (r1["id"],))
         db.execute("UPDATE households SET version = version + 100 WHERE id = ?", (h3["id"],))

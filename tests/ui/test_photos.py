@@ -63,10 +63,11 @@ def test_a_photo_is_fetched_once_then_read_from_the_cache(ui_world, photo):
     ui_world.user("boss", "supervisor")
     boss = ui_world.client("boss")
     assert not boss.blobs.has(sha)
-    path = fetch_photo(boss.api, boss.blobs, sha)
-    assert path.read_bytes() == photo.read_bytes()
+    data = fetch_photo(boss.api, boss.blobs, sha)  # the bytes, decrypted
+    assert data == photo.read_bytes()
+    assert photo.read_bytes()[:64] not in boss.blobs.path(sha).read_bytes()  # kept encrypted
     ui_world.stop_server()
-    assert fetch_photo(boss.api, boss.blobs, sha) == path  # offline: from the cache
+    assert fetch_photo(boss.api, boss.blobs, sha) == data  # offline: from the cache
 
 
 def test_photos_are_dropped_and_pasted_into_the_visit_dialog(qtbot, ui_world, photo):
