@@ -110,7 +110,7 @@ def _check_default(fld: Field) -> None:
 
     if fld.type in ("note", "image"):
         raise FormError(f"{fld.type} 题不能设默认值", row=fld.row)
-    if isinstance(fld.default, str) and ("${" in fld.default or "(" in fld.default):
+    if isinstance(fld.default, str) and "${" in fld.default:
         raise FormError(f"不支持计算型默认值：{fld.default}（请写一个固定值）", row=fld.row)
     value, problem = normalize(fld, fld.default)
     if problem is not None or value is None:

@@ -301,3 +301,19 @@ def test_fixture_forms_use_the_documented_columns() -> None:
     assert SURVEY_HEADER[:3] == ("type", "name", "label::中文")
     assert len(HEATING_SURVEY) == 8 and len(FLOOD_CHOICES) == 6 and len(HEATING_CHOICES) == 8
     assert survey_row("text", "a", "甲")[:3] == ("text", "a", "甲")
+
+
+def test_headers_as_authors_write_them(xlsform: MakeForm) -> None:
+    # Modelled on pyxform's own examples: upper-case headers, the old single-colon language
+    # separator, "list name" with a space.
+    survey = [
+        ("TYPE", "NAME", "LABEL:中文", "REQUIRED", "RELEVANT"),
+        ("select one yn", "ok", "是否安全", "TRUE", None),
+        ("text", "why", "原因", None, "${ok} = 'no'"),
+    ]
+    choices = [("list name", "name", "label:中文"), ("yn", "yes", "是"), ("yn", "no", "否")]
+    form = read_xlsform(xlsform(survey, choices))
+    ok = form.field("ok")
+    assert (ok.type, ok.label, ok.required) == ("select_one", "是否安全", True)
+    assert [c.label for c in ok.choices] == ["是", "否"]
+    assert form.field("why").relevant == "${ok} = 'no'"
