@@ -294,6 +294,24 @@ def _parse_reason(source: str, exc: ElementPathError) -> str:
     return f"表达式写法有误：{source}"
 
 
+# A quantified group that itself contains a quantifier, e.g. (a+)+ or (\d*)*: Python's re
+# backtracks exponentially on such patterns, and answers come from the field.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+
+
+def _check_pattern(argument: Any) -> None:
+    """The pattern of ``regex()`` must be a literal that compiles and cannot hang the check."""
+    if argument.symbol != "(string)":
+        raise ExpressionError("regex() 的第二个参数须是写在引号中的正则表达式")
+    pattern = str(argument.value)
+    try:
+        re.compile(pattern)
+    except re.error:
+        raise ExpressionError(f"正则表达式写错了：{pattern}") from None
+    if _NESTED_QUANTIFIER.search(pattern):
+        raise ExpressionError(f"正则表达式含嵌套的重复（如 (a+)+），可能极慢：{pattern}")
+
+
 def _check_tree(token: Any, n_refs: int, source: str) -> None:
     symbol = token.symbol
     label = getattr(token, "label", "")
@@ -306,11 +324,8 @@ def _check_tree(token: Any, n_refs: int, source: str) -> None:
         name = str(symbol).removeprefix("fn:")
         if name not in SUPPORTED_FUNCTIONS:
             raise ExpressionError(f"不支持的函数 {name}()")
-        if name == "regex" and len(token) == 2 and token[1].symbol == "(string)":
-            try:
-                re.compile(token[1].value)
-            except re.error:
-                raise ExpressionError(f"正则表达式写错了：{token[1].value}") from None
+        if name == "regex" and len(token) == 2:
+            _check_pattern(token[1])
     elif symbol not in SUPPORTED_SYMBOLS:
         shown = symbol if symbol not in ("(name)",) else getattr(token, "value", symbol)
         raise ExpressionError(f"不支持的写法 “{shown}”：{source}")

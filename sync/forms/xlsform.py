@@ -28,6 +28,9 @@ from sync.forms.answers import normalize
 from sync.forms.definition import Choice, Field, Group, Questionnaire
 from sync.forms.errors import FormError
 
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+
 #: pyxform's internal type names → ours.
 TYPES = {
     "text": "text",
@@ -78,6 +81,7 @@ def read_xlsform(source: Source) -> Questionnaire:
     data = _read_bytes(source)
     if not zipfile.is_zipfile(io.BytesIO(data)):  # .xlsx is a zip; anything else is not ours
         raise FormError(_NOT_XLSX, sheet=None)
+    _check_size(data)
     try:
         workbook = get_xlsform(io.BytesIO(data), file_type=".xlsx")
     except PyXFormError as exc:
@@ -104,6 +108,19 @@ def read_xlsform(source: Source) -> Questionnaire:
     form = _build(result._pyxform or {}, rows)
     form.compiled()  # every expression parsed, referenced names checked, trial-run
     return form
+
+
+def _check_size(data: bytes) -> None:
+    """A questionnaire is a few kilobytes; refuse a huge (or zip-bomb) upload before parsing."""
+    if len(data) > MAX_FILE_BYTES:
+        raise FormError("问卷文件太大（超过 5 MB），请删去图片等无关内容", sheet=None)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise FormError(_NOT_XLSX, sheet=None) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FormError("问卷文件解压后太大，请删去图片等无关内容", sheet=None)
 
 
 def _read_bytes(source: Source) -> bytes:

@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="settings file (TOML; default: GRIDSYNC_CONFIG); GRIDSYNC_* variables win over it",
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="settings file (TOML; default: GRIDSYNC_CONFIG); GRIDSYNC_* variables win over it",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init-db", help="create or upgrade the database schema")
@@ -177,6 +183,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"gridsync: {exc}", file=sys.stderr)
         return 2
+    if settings.log_format == "json":
+        from logging.config import dictConfig
+
+        from .logs import service_log_config
+
+        dictConfig(service_log_config(settings))
     if settings.log_format == "json":
         from logging.config import dictConfig
 
@@ -355,6 +367,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
             workers=workers,
             log_level=settings.log_level.lower(),
             log_config=log_config,
+            # X-Forwarded-For is read by the service (trusted_proxies), not by uvicorn.
+            proxy_headers=False,
         )
         return
     from .app import create_app
@@ -365,6 +379,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         port=port,
         log_level=settings.log_level.lower(),
         log_config=log_config,
+        proxy_headers=False,
     )
 
 

@@ -75,6 +75,13 @@ def test_evaluation(source: str, values: dict[str, Any], current: Any, expected:
     assert run(source, values, current) is expected
 
 
+@pytest.mark.parametrize(
+    "pattern", ["^1[3-9][0-9]{9}$", "^(0|[1-9][0-9]*)$", "^(\\d{3,4}-)?\\d{7,8}$", "^[A-Z]{2}"]
+)
+def test_ordinary_patterns_accepted(pattern: str) -> None:
+    compile_expression(f"regex(., '{pattern}')", KNOWN)
+
+
 def test_today_defaults_to_the_real_date() -> None:
     expr = compile_expression(". = today()", [])
     assert expr.test({}, days(dt.date.today()))
@@ -99,6 +106,9 @@ def test_references_in_order() -> None:
         ("1e3 > .", "不支持的写法 “(float)”"),
         ("(. = 1", "表达式写法有误"),
         ("   ", "表达式为空"),
+        ("regex(., '(a+)+$')", "可能极慢"),
+        ("regex(., '^(\\w+\\s?)*$')", "可能极慢"),
+        ("regex(., ${a})", "须是写在引号中的正则表达式"),
     ],
 )
 def test_refused(source: str, reason: str) -> None:

@@ -280,6 +280,18 @@ def test_not_an_excel_file_is_refused_in_chinese() -> None:
     assert "无法读取这个 Excel 文件" in str(caught.value)
 
 
+def test_zip_bomb_refused_before_parsing(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 1024 * 1024
+    with pytest.raises(FormError, match="解压后太大"):
+        read_xlsform(buffer.getvalue())
+
+
 def test_a_form_with_nothing_to_answer_is_refused(xlsform: MakeForm) -> None:
     error = refused(xlsform, [("type", "name", "label"), ("note", "n", "仅说明")])
     assert "没有需要回答的题目" in error.reason

@@ -8,16 +8,16 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from sync.server.db import make_engine
 from sync.server.migrate import head_revisions, schema_is_current
 
-from ..conftest import PG_ADMIN_URL
+from .pgdb import fresh_database
 
 REPO = Path(__file__).resolve().parents[2]
 INSTANCES = 4
@@ -58,17 +58,9 @@ def upgrade_together(url: str) -> None:
 
 
 @pytest.fixture
-def fresh_pg_url():
-    name = f"gridsync_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def fresh_pg_url() -> Iterator[str]:
+    with fresh_database("gridsync_mig") as url:
+        yield url
 
 
 @pytest.mark.postgres

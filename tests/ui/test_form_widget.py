@@ -148,3 +148,23 @@ def test_no_text_is_cut_at_1366x768(qtbot: Any, heating: Questionnaire) -> None:
             assert label.height() >= label.heightForWidth(label.width()), label.text()
         else:
             assert label.width() >= label.sizeHint().width(), label.text()
+
+
+def test_long_choice_lists_use_a_combo_and_photos_a_path(qtbot: Any, tmp_path: Path) -> None:
+    survey = [
+        ("type", "name", "label"),
+        ("select_one street", "street", "所在街道"),
+        ("image", "pic", "门牌照片"),
+    ]
+    streets = ["新浦", "海州", "浦南", "路南", "新南", "洪门", "朐阳"]
+    choices = [("list_name", "name", "label")] + [
+        ("street", f"s{i}", n) for i, n in enumerate(streets)
+    ]
+    form = read_xlsform(write_xlsform(tmp_path / "s.xlsx", survey, choices))
+    widget = make(qtbot, form)
+    combo = widget.editors["street"].combo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["", *streets]
+    combo.setCurrentIndex(3)
+    widget.editors["pic"].set_value(str(tmp_path / "门牌.jpg"))
+    assert widget.editors["pic"].photo_name.text() == "门牌.jpg"
+    assert widget.answers() == {"street": "s2", "pic": str(tmp_path / "门牌.jpg")}
