@@ -37,12 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="settings file (TOML; default: GRIDSYNC_CONFIG); GRIDSYNC_* variables win over it",
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help="settings file (TOML; default: GRIDSYNC_CONFIG); GRIDSYNC_* variables win over it",
-    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init-db", help="create or upgrade the database schema")
@@ -183,12 +177,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"gridsync: {exc}", file=sys.stderr)
         return 2
-    if settings.log_format == "json":
-        from logging.config import dictConfig
-
-        from .logs import service_log_config
-
-        dictConfig(service_log_config(settings))
     if settings.log_format == "json":
         from logging.config import dictConfig
 
