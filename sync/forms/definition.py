@@ -197,7 +197,7 @@ class Questionnaire:
                     type=_text(f["type"]),
                     label=_text(f.get("label", "")),
                     hint=_text(f.get("hint", "")),
-                    required=bool(f.get("required", False)),
+                    required=f.get("required", False) is True,
                     required_if=_text(f.get("required_if", "")),
                     required_message=_text(f.get("required_message", "")),
                     constraint=_text(f.get("constraint", "")),

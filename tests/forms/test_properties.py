@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync.forms import Questionnaire, clean, validate, visible_fields
+from sync.forms import FormError, Questionnaire, clean, validate, visible_fields
 from tests.forms.test_answers import TODAY
 
 NAMES = [
@@ -92,3 +93,46 @@ def test_heating_never_raises(heating: Questionnaire, raw: dict[str, Any]) -> No
 @given(raw=answers)
 def test_flood_never_raises(flood: Questionnaire, raw: dict[str, Any]) -> None:
     _check(flood, raw)
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10)),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@BOUNDED
+@given(
+    data=st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {
+                "fields": st.lists(
+                    st.dictionaries(
+                        st.sampled_from(
+                            [
+                                "name",
+                                "type",
+                                "label",
+                                "relevant",
+                                "constraint",
+                                "choices",
+                                "group",
+                                "required",
+                            ]
+                        ),
+                        json_values,
+                    ),
+                    max_size=3,
+                )
+            }
+        ),
+    )
+)
+def test_wire_definitions_are_refused_cleanly(data: Any) -> None:
+    """A definition from the wire either reads or raises FormError, nothing else."""
+    with contextlib.suppress(FormError):
+        Questionnaire.from_dict(data)
