@@ -280,3 +280,11 @@ def test_ready_needs_the_database_the_schema_and_a_writable_blob_store(service, 
     finally:
         with engine.begin() as conn:
             conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": current})
+
+
+def test_the_operators_guide_names_every_setting() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text("utf-8")
+    for spec in SETTINGS:
+        assert f"`{spec.env}`" in guide, spec.env
+        if not spec.secret or spec.name == "database_url":
+            assert f"`{spec.key}`" in guide, spec.key
