@@ -215,17 +215,13 @@ def put_blob(
 def _record_holder(conn: Connection, sha256: str, user_id: str, now: dt.datetime) -> None:
     """The caller sent these bytes: they may attach them (``apply``, attachments)."""
     held = conn.execute(
-        select(BlobHolder.sha256).where(
-            BlobHolder.sha256 == sha256, BlobHolder.user_id == user_id
-        )
+        select(BlobHolder.sha256).where(BlobHolder.sha256 == sha256, BlobHolder.user_id == user_id)
     ).first()
     if held is None:
         conn.execute(insert(BlobHolder).values(sha256=sha256, user_id=user_id, created_at=now))
 
 
-def get_blob(
-    engine: Engine, store: BlobStorage, caller: Caller, sha256: str
-) -> tuple[bytes, str]:
+def get_blob(engine: Engine, store: BlobStorage, caller: Caller, sha256: str) -> tuple[bytes, str]:
     sha256 = check_sha(sha256)
     attachments = ENTITY_TABLES["attachments"]
     with engine.connect() as conn:
