@@ -374,7 +374,8 @@ def sign_out(window: Any, message: str | None = None, *, wiped: bool = False) ->
         for w in QApplication.topLevelWidgets()
         if w is not window and w.isWindow() and w.isVisible()
     ]
-    for widget in others:  # dialogs of the session that ends
+    for widget in others:  # dialogs of the session that ends: hidden first, so none asks
+        widget.hide()
         widget.close()
     window.sync.stop()
     window.sync.stop_probe()

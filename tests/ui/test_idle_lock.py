@@ -190,7 +190,9 @@ def test_log_out_from_the_lock_screen_goes_to_the_login(qtbot, ui_world):
 
 
 def test_a_wipe_ordered_while_the_app_runs_deletes_the_data(qtbot, ui_world):
-    window, _clock, _attempts, _homes = locked_window(qtbot, ui_world)
+    window, _clock, _attempts, homes = locked_window(qtbot, ui_world)
+    dialog = window.log_visit_for(homes["zhang"]["id"])
+    dialog.notes.setPlainText("门口的电表箱没锁")  # typed text: closing would ask, a wipe must not
     session = window.ctx.session
     profile = session.profile
     db = ui_world.service.engine.url.render_as_string(hide_password=False)
@@ -199,7 +201,7 @@ def test_a_wipe_ordered_while_the_app_runs_deletes_the_data(qtbot, ui_world):
     with qtbot.waitSignal(window.sync.failed, timeout=20000):
         window.sync_now()
     qtbot.waitUntil(lambda: not profile.exists(), timeout=20000)
-    assert not window.isVisible()
+    assert not window.isVisible() and not dialog.isVisible()
     login = next(
         w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog) and w.isVisible()
     )
