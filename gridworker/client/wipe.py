@@ -20,6 +20,7 @@ personal data (a time and the count of profiles wiped).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -139,10 +140,8 @@ def _note(data_dir: Path) -> None:
 
 def _writable(path: Path) -> None:
     """Windows refuses to delete a read-only file; clear the flag (harmless elsewhere)."""
-    try:
+    with contextlib.suppress(OSError):
         os.chmod(path, stat.S_IWRITE | stat.S_IREAD)
-    except OSError:
-        pass
 
 
 def _unlink(path: Path) -> None:

@@ -39,9 +39,7 @@ def device_row(engine: Any, device_id: str) -> Any:
 def events(engine: Any, action: str) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(
-            select(AuditEvent.__table__)
-            .where(AuditEvent.action == action)
-            .order_by(AuditEvent.id)
+            select(AuditEvent.__table__).where(AuditEvent.action == action).order_by(AuditEvent.id)
         ).mappings()
         return [dict(r) for r in rows]
 
@@ -134,6 +132,4 @@ def test_a_wipe_asked_after_a_plain_revoke_is_told(db, service, worker, worker2)
     assert response.json()["error"]["details"] == {"wipe": True}
     # Another device of the grid is not concerned.
     assert worker2.request("GET", "/me").status_code == 200
-    assert [e["device_id"] for e in events(service.engine, "wipe_delivered")] == [
-        worker.device_id
-    ]
+    assert [e["device_id"] for e in events(service.engine, "wipe_delivered")] == [worker.device_id]
