@@ -81,6 +81,9 @@ class Device(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     # The last mutation seq applied or consumed, updated in the same transaction as the data.
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A random secret handed back at every login: the laptop wraps its data key with it too,
+    # so a password reset here still opens the laptop's data (migration 0007).
+    key_escrow: Mapped[str | None] = mapped_column(String(64))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
