@@ -96,9 +96,7 @@ def smoke_test(bundle: Path) -> dict[str, float]:
             for line in process.stdout:
                 output.append(line)
                 if line.startswith("smoke-test: "):
-                    times[line.removeprefix("smoke-test: ").strip()] = (
-                        time.perf_counter() - started
-                    )
+                    times[line.removeprefix("smoke-test: ").strip()] = time.perf_counter() - started
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
