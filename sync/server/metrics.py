@@ -140,11 +140,17 @@ def route_template(scope: Scope) -> str:
         return path
     partial = None
     for candidate in getattr(scope.get("app"), "routes", ()):
-        match, _ = candidate.matches(scope)
+        path = getattr(candidate, "path", None)
+        if not isinstance(path, str):
+            continue  # an included router: its routes set scope["route"] when they answer
+        try:
+            match, _ = candidate.matches(scope)
+        except Exception:  # counting must never fail a request
+            continue
         if match == Match.FULL:
-            return str(candidate.path)
+            return path
         if match == Match.PARTIAL and partial is None:
-            partial = str(candidate.path)  # the path matched, the method did not
+            partial = path  # the path matched, the method did not
     return partial or "unmatched"
 
 

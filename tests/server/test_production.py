@@ -288,3 +288,18 @@ def test_the_operators_guide_names_every_setting() -> None:
         assert f"`{spec.env}`" in guide, spec.env
         if not spec.secret or spec.name == "database_url":
             assert f"`{spec.key}`" in guide, spec.key
+
+
+def test_a_request_refused_before_routing_is_counted_unmatched(service) -> None:
+    """A NUL in the query string is refused (400) before any route is chosen."""
+    local = TestClient(service.app, client=("127.0.0.1", 50000))
+    before = scrape(local)
+    r = service.http.get("/api/v1/conflicts?grid_id=a%00b", headers=HEADERS)
+    assert r.status_code == 400 and r.headers["X-Request-ID"]
+    after = scrape(local)
+    labels = {"method": "GET", "route": "unmatched", "status": "400"}
+    assert (
+        value(after, "gridsync_http_requests_total", **labels)
+        - value(before, "gridsync_http_requests_total", **labels)
+        == 1
+    )
