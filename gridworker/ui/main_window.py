@@ -99,7 +99,6 @@ class MainWindow(QMainWindow):
         # Returned visits have a banner of their own: a sync can bring both, and neither
         # notice may hide the other.
         self.returns_banner = Banner()
-        self.returns_banner.setObjectName("returnsBanner")
         self.returns_banner.activated.connect(self._show_returns)
         central = QWidget()
         layout = QVBoxLayout(central)

@@ -70,9 +70,9 @@ def review_model(names: dict[str, str], grids: dict[str, str], parent: Any = Non
 def return_state(visit: Row) -> str:
     """Where a returned visit stands: still with its worker, or fixed and back for review."""
     if visit.get("review_status") == "returned":
-        return translate("Lists", "Returned, not fixed yet")
+        return translate("Lists", "Not fixed yet")
     if visit.get("review_comment"):
-        return translate("Lists", "Fixed, review again")
+        return translate("Lists", "Fixed")
     return ""
 
 
@@ -133,7 +133,15 @@ class VisitPanel(QWidget):
             "、".join(residents.get(p, "?") for p in visit.get("people_met") or []) or "—"
         )
         self.facts["follow_up"].setText(self.tr("Yes") if visit.get("follow_up") else self.tr("No"))
-        if visit.get("review_comment"):
+        if visit.get("review_status") == "returned":
+            # Still with the worker: not "returned before".
+            self.previous.setText(
+                self.tr("Returned to the worker, not fixed yet: %1").replace(
+                    "%1", visit.get("review_comment") or self.tr("(no comment)")
+                )
+            )
+            self.previous.show()
+        elif visit.get("review_comment"):
             self.previous.setText(
                 self.tr("Returned before with: %1").replace("%1", visit["review_comment"])
             )

@@ -34,7 +34,14 @@ from . import labels
 from .context import AppContext
 from .photos import PhotoStrip, fetcher_for
 from .phrases import PhrasePicker
-from .widgets import FlowLayout, FormDialog, dialog_buttons, error_label, heading
+from .widgets import (
+    FlowLayout,
+    FormDialog,
+    buddy_label,
+    dialog_buttons,
+    error_label,
+    heading,
+)
 
 Row = dict[str, Any]
 
@@ -127,9 +134,7 @@ class VisitDialog(FormDialog):
         others, notes = ops.split_others_met(v.get("notes"))
         self.others = QLineEdit("、".join(others))
         self.others.setObjectName("othersMet")
-        self.others.setPlaceholderText(
-            self.tr("Not registered: name (relation), several separated by 、 (Alt+0)")
-        )
+        self.others.setPlaceholderText(self.tr("Name (relation); several separated by 、 (Alt+0)"))
         self.others.setClearButtonEnabled(True)
         # A 见面 visit names someone met or carries a note (ops.check_met): said here.
         self.people_error = error_label()
@@ -138,7 +143,10 @@ class VisitDialog(FormDialog):
         people_layout = QVBoxLayout(people_field)
         people_layout.setContentsMargins(0, 0, 0, 0)
         people_layout.addWidget(people_box)
-        people_layout.addWidget(self.others)
+        others_row = QHBoxLayout()
+        others_row.addWidget(buddy_label(self.tr("Not registered:"), self.others))
+        others_row.addWidget(self.others, 1)
+        people_layout.addLayout(others_row)
         people_layout.addWidget(self.people_error)
         form.addRow(self.tr("People met"), people_field)
         for box in self.people.values():

@@ -2275,12 +2275,12 @@
         <translation>退回</translation>
     </message>
     <message>
-        <source>Returned, not fixed yet</source>
-        <translation>已退回，待修改</translation>
+        <source>Not fixed yet</source>
+        <translation>待修改</translation>
     </message>
     <message>
-        <source>Fixed, review again</source>
-        <translation>已修改，待审核</translation>
+        <source>Fixed</source>
+        <translation>已修改</translation>
     </message>
 </context>
 <context>
@@ -2515,7 +2515,7 @@
     </message>
     <message>
         <source>The last sync brought %1. Please have a look.</source>
-        <translation>最近一次同步发现%1，请查看处理。</translation>
+        <translation>最近一次同步发现 %1，请查看处理。</translation>
     </message>
     <message>
         <source>Show</source>
@@ -3200,8 +3200,12 @@ Saving your changes sends it for review again.</source>
         <translation>请按网格长的意见修改后再保存。</translation>
     </message>
     <message>
-        <source>Not registered: name (relation), several separated by 、 (Alt+0)</source>
-        <translation>未登记的人：姓名（关系），多人用顿号分开（Alt+0）</translation>
+        <source>Not registered:</source>
+        <translation>未登记的人：</translation>
+    </message>
+    <message>
+        <source>Name (relation); several separated by 、 (Alt+0)</source>
+        <translation>姓名（关系），多人用顿号分开（Alt+0）</translation>
     </message>
 </context>
 <context>
@@ -3255,6 +3259,14 @@ Saving your changes sends it for review again.</source>
     <message>
         <source>(no notes)</source>
         <translation>（无情况说明）</translation>
+    </message>
+    <message>
+        <source>Returned to the worker, not fixed yet: %1</source>
+        <translation>已退回网格员，尚未修改。退回意见：%1</translation>
+    </message>
+    <message>
+        <source>(no comment)</source>
+        <translation>（无意见）</translation>
     </message>
 </context>
 <context>

@@ -72,7 +72,7 @@ def test_a_supervisor_sees_what_was_returned_and_whether_it_was_fixed(qtbot, ui_
     assert page.show_what.currentText() == "已退回的走访"
     assert queue_ids(page) == [returned["id"]]
     state = page.model.columns.index(next(c for c in page.model.columns if c.title == "退回"))
-    assert page.model.data(page.model.index(0, state)) == "已退回，待修改"
+    assert page.model.data(page.model.index(0, state)) == "待修改"
     assert page.count.text() == "已退回 1 条，已修改 0 条"
     window.sync_now()
     qtbot.waitUntil(lambda: not window.sync.running, timeout=20000)
@@ -83,7 +83,7 @@ def test_a_supervisor_sees_what_was_returned_and_whether_it_was_fixed(qtbot, ui_
     worker.syncer.sync()
     sync(qtbot, window)
     assert queue_ids(page) == [returned["id"]]
-    assert page.model.data(page.model.index(0, state)) == "已修改，待审核"
+    assert page.model.data(page.model.index(0, state)) == "已修改"
     assert page.count.text() == "已退回 1 条，已修改 1 条"
     page.show_returns(False)
     assert set(queue_ids(page)) == {returned["id"], kept["id"]}

@@ -54,9 +54,7 @@ def test_a_met_visit_names_an_unregistered_tenant_syncs_and_edits_back(qtbot, ui
     assert notes == "见到（未登记）：王某（租户）\n租户反映楼道灯不亮"
 
 
-def test_an_unchanged_edit_keeps_the_notes_and_clearing_the_names_drops_the_line(
-    qtbot, ui_world
-):
+def test_an_unchanged_edit_keeps_the_notes_and_clearing_the_names_drops_the_line(qtbot, ui_world):
     window, homes = open_window(qtbot, ui_world)
     store = window.ctx.store
     visit = ops.log_visit(
