@@ -135,10 +135,15 @@ class Launcher:
         self._dialog = dialog
 
     def start_demo(self, role: str = "worker") -> None:
-        from PySide6.QtCore import QCoreApplication
+        from PySide6.QtCore import QCoreApplication, QTimer
         from PySide6.QtWidgets import QProgressDialog
 
         if not demo_available():
+            if sys.stderr is not None:
+                print(f"gridworker: {DEMO_NEEDS_SERVER}", file=sys.stderr)
+            if self.smoke_test:  # nobody to close the box: fail at once (once the loop runs)
+                QTimer.singleShot(0, lambda: QCoreApplication.exit(1))
+                return
             box = self.tasks.message(DEMO_NEEDS_SERVER)
             box.finished.connect(lambda *_: QCoreApplication.exit(1))
             return

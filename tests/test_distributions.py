@@ -264,3 +264,41 @@ def test_the_smoke_test_the_installer_build_runs_passes_from_source(tmp_path):
         "smoke-test: main window shown",
         "smoke-test: first sync finished",
     ]
+
+
+def test_demo_mode_without_the_service_half_says_how_to_get_it(tmp_path):
+    """A laptop installed with `.[desktop]` only: --demo explains (in Chinese first) and fails."""
+    program = textwrap.dedent(
+        f"""
+        import importlib.abc, sys
+
+        class Refuse(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in {SERVER!r}:
+                    raise ModuleNotFoundError(name, name=name)
+                return None
+
+        sys.meta_path.insert(0, Refuse())
+        from gridworker.cli import main
+        sys.exit(main(["--demo", "--smoke-test"]))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=tmp_path,
+        env={
+            "PATH": "",
+            "PYTHONPATH": str(ROOT),
+            "QT_QPA_PLATFORM": "offscreen",
+            "HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert "演示模式需要内置的同步服务" in result.stderr
+    assert "gridworker[demo]" in result.stderr
+    assert "smoke-test: first window shown" not in result.stdout
