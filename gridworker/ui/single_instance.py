@@ -52,7 +52,10 @@ class SingleInstance(QObject):
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         if not server.listen(self.name):
-            # A socket file left by an app that crashed (Unix): nobody answered on it above.
+            # Another start got there in the same instant (it answers now), or a socket file
+            # was left by an app that crashed (Unix): nobody answers on it.
+            if self._ask_running_app():
+                return False
             QLocalServer.removeServer(self.name)
             if not server.listen(self.name):
                 # Not fatal: the app runs, only without the guard against a second start.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QDir, Qt
 from PySide6.QtWidgets import QWidget
 
 from gridworker.app import Launcher
@@ -42,6 +44,21 @@ def test_a_second_claim_on_the_profile_asks_the_first_to_raise_its_window(qtbot,
         assert third.claim()
     finally:
         third.release()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes leave no file behind")
+def test_a_socket_file_left_by_a_crashed_app_does_not_lock_the_profile(tmp_path):
+    name = server_name(tmp_path / "profile")
+    stale = Path(QDir.tempPath()) / name
+    with socket.socket(socket.AF_UNIX) as dead:  # bound, never listening: what a crash leaves
+        dead.bind(str(stale))
+    assert stale.exists()
+    instance = SingleInstance(tmp_path / "profile")
+    try:
+        assert instance.claim()
+        assert SingleInstance(tmp_path / "profile").claim() is False
+    finally:
+        instance.release()
 
 
 def test_starting_the_app_again_on_an_open_profile_exits_and_raises_the_window(qtbot, tmp_path):
