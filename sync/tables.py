@@ -68,7 +68,7 @@ def column_for(field: Field) -> Column[Any]:
         type_ = String(length or field.max_length)
     elif kind is Kind.NOTE:
         type_ = Text() if field.max_length >= NOTE_MAX else String(field.max_length)
-    elif kind in (Kind.TAGS, Kind.UUIDS):
+    elif kind in (Kind.TAGS, Kind.UUIDS, Kind.JSON):
         type_ = JSON()
     elif kind is Kind.UUID:
         type_ = String(UUID_LEN)

@@ -40,6 +40,9 @@ PULL_LIMIT = 1000
 # Changes of a pulled page written per transaction (a save waits for one such chunk at most).
 APPLY_CHUNK = 100
 SETTLE_CHUNK = 50
+# Protocol extensions this laptop declares in a pull (docs/protocol.md): rows of the campaigns
+# extension are sent to it and counted in its grids' checksums.
+EXTENSIONS: tuple[str, ...] = ("campaigns",)
 
 Progress = Callable[[str, int, int], None]
 
@@ -78,6 +81,8 @@ class Syncer:
         self.apply_chunk = apply_chunk
         self._verified = False  # the first sync of a session recounts every grid
         self.failures = 0
+        # What the pull declares; () behaves exactly as a client of protocol version 1.
+        self.extensions: tuple[str, ...] = EXTENSIONS
 
     # -- backoff -----------------------------------------------------------------------------
 
@@ -327,7 +332,7 @@ class Syncer:
         # Grids downloaded from scratch need no recount: every row was just counted.
         self._fresh = {g for g, c in cursors.items() if c == 0}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull") as fetcher:
-            pending = fetcher.submit(self.api.pull, dict(cursors), self.pull_limit)
+            pending = fetcher.submit(self.api.pull, dict(cursors), self.pull_limit, self.extensions)
             while True:
                 page = pending.result()
                 cursors.update(page["cursors"])
@@ -339,7 +344,9 @@ class Syncer:
                     self._fresh.add(grid_id)
                 more = page["has_more"] or bool(added)
                 if more:
-                    pending = fetcher.submit(self.api.pull, dict(cursors), self.pull_limit)
+                    pending = fetcher.submit(
+                        self.api.pull, dict(cursors), self.pull_limit, self.extensions
+                    )
                 self._apply_pull_page(page)
                 report.pulled += len(page["changes"])
                 if progress is not None:

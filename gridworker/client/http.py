@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import requests
@@ -262,10 +262,13 @@ class Api:
             ).json()
         )
 
-    def pull(self, cursors: dict[str, int], limit: int) -> dict[str, Any]:
-        return dict(
-            self.request("POST", "/sync/pull", body={"cursors": cursors, "limit": limit}).json()
-        )
+    def pull(
+        self, cursors: dict[str, int], limit: int, extensions: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"cursors": cursors, "limit": limit}
+        if extensions:
+            body["extensions"] = list(extensions)  # docs/protocol.md, extensions
+        return dict(self.request("POST", "/sync/pull", body=body).json())
 
     def put_blob(self, sha256: str, data: bytes, media_type: str | None) -> None:
         self.request(

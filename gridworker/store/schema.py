@@ -40,6 +40,10 @@ def _bookkeeping(name: str) -> list[Any]:
         columns.append(Index("ix_visits_review_status", "review_status"))
     if name == "issues":
         columns.append(Index("ix_issues_status", "status"))
+    if name == "campaigns":
+        columns.append(Index("ix_campaigns_campaign_id", "campaign_id"))
+    if name == "campaign_responses":
+        columns.append(Index("ix_campaign_responses_campaign_id", "campaign_id"))
     return columns
 
 

@@ -117,6 +117,17 @@ ISSUE_STATUSES = _codes(
 
 ROLES = _codes(worker="网格员", supervisor="网格长", admin="管理员")
 
+# Extension "campaigns" (平急转换 sweeps and surveys).
+CAMPAIGN_KINDS = _codes(emergency="应急排查", survey="调查走访")
+CAMPAIGN_STATUSES = _codes(draft="草稿", active="进行中", closed="已结束")
+# The outcomes a campaign offers when its author names none; ``form``: the questionnaire is
+# asked for this outcome (a household not reached answers nothing).
+DEFAULT_CAMPAIGN_OUTCOMES: tuple[dict[str, object], ...] = (
+    {"code": "safe", "label": "安全", "form": True},
+    {"code": "needs_help", "label": "需帮助", "form": True},
+    {"code": "unreachable", "label": "未联系上", "form": False},
+)
+
 # Entities an attachment may belong to.
 ATTACHMENT_OWNERS = _codes(issues="事项", visits="走访记录", households="住户", residents="居民")
 

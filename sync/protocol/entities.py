@@ -8,6 +8,7 @@ these definitions; nothing else lists an entity's fields.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +38,7 @@ class Kind(StrEnum):
     PHONE = "phone"
     ID_NUMBER = "id_number"
     SHA256 = "sha256"
+    JSON = "json"  # a JSON object or list (campaign extension: questionnaires, answers)
 
 
 class Writer(StrEnum):
@@ -104,7 +106,25 @@ _NORMALISERS: dict[Kind, Callable[[Field, object], Any]] = {
     Kind.PHONE: lambda f, v: values.phone(v, label=f.label),
     Kind.ID_NUMBER: lambda f, v: values.id_number(v, label=f.label),
     Kind.SHA256: lambda f, v: values.sha256_hex(v, label=f.label),
+    Kind.JSON: lambda f, v: _json_value(v, f),
 }
+
+
+def _json_value(value: object, field: Field) -> Any:
+    """A JSON object or list, at most ``max_length`` characters once encoded; its deeper
+    meaning (a questionnaire, answers) is judged by the entity's own rules."""
+    if value is None:
+        return None
+    if not isinstance(value, (dict, list)):
+        raise ValidationError(f"{field.label}格式错误", code="invalid_type")
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{field.label}格式错误", code="invalid_type") from None
+    if len(text) > field.max_length:
+        raise ValidationError(f"{field.label}内容过长", code="too_long")
+    result: Any = json.loads(text)
+    return result
 
 
 def _fields(*fields: Field) -> Mapping[str, Field]:
@@ -222,6 +242,44 @@ ATTACHMENT_FIELDS = _fields(
     Field("size", Kind.INT, "大小", minimum=0, maximum=2**40),
 )
 
+# Extension "campaigns" (docs/protocol.md): a campaign as the supervisor defines it, one row
+# per grid it covers (id: ``sync.protocol.campaigns.campaign_row_id``), and the responses.
+CAMPAIGN_FIELDS = _fields(
+    Field("grid_id", Kind.GRID, "网格", required=True, immutable=True, kept=True),
+    Field("campaign_id", Kind.UUID, "任务编号", required=True, immutable=True, kept=True),
+    _text("title", "任务名称", required=True),
+    Field("kind", Kind.CODE, "任务类型", required=True, codes=codes.CAMPAIGN_KINDS, kept=True),
+    Field(
+        "status",
+        Kind.CODE,
+        "任务状态",
+        required=True,
+        codes=codes.CAMPAIGN_STATUSES,
+        default="draft",
+        kept=True,
+    ),
+    Field("target_rule", Kind.JSON, "任务对象", max_length=2_000_000),
+    Field("form", Kind.JSON, "问卷", max_length=1_000_000),
+    Field("outcomes", Kind.JSON, "结果选项", max_length=10_000),
+    Field("starts_at", Kind.TIME, "开始时间"),
+    Field("deadline", Kind.TIME, "截止时间", required=True, kept=True),
+    Field("targets", Kind.UUIDS, "对象住户", writer=Writer.SERVER),
+    Field("created_by", Kind.UUID, "发起人", writer=Writer.SERVER),
+    Field("published_at", Kind.TIME, "发布时间", writer=Writer.SERVER),
+    Field("closed_at", Kind.TIME, "结束时间", writer=Writer.SERVER),
+)
+
+CAMPAIGN_RESPONSE_FIELDS = _fields(
+    Field("household_id", Kind.UUID, "住户", required=True, immutable=True, kept=True),
+    Field("campaign_id", Kind.UUID, "任务编号", required=True, immutable=True, kept=True),
+    Field("outcome", Kind.OPEN_CODE, "结果", required=True, kept=True),
+    Field("answers", Kind.JSON, "问卷答案", max_length=64_000),
+    Field("photos", Kind.JSON, "照片", max_length=10_000),
+    _note("notes", "备注"),
+    Field("responded_at", Kind.TIME, "填报时间", required=True, kept=True),
+    Field("responder_id", Kind.UUID, "填报人", writer=Writer.SERVER),
+)
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -245,11 +303,36 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
         "attachments": Entity(
             "attachments", "附件", ATTACHMENT_FIELDS, "owner_id", None, create_only=True
         ),
+        "campaigns": Entity("campaigns", "任务", CAMPAIGN_FIELDS, None, None),
+        "campaign_responses": Entity(
+            "campaign_responses",
+            "任务反馈",
+            CAMPAIGN_RESPONSE_FIELDS,
+            "household_id",
+            "households",
+            create_only=True,
+        ),
     }
 )
 
 # The order in which entities are applied and sent: parents before children.
 ENTITY_ORDER: tuple[str, ...] = tuple(ENTITIES)
+
+# Entities of protocol extensions: sent in a pull only to clients that declare the extension
+# (``"extensions": [...]``), and counted in a grid's checksum only for them, so that a client
+# of version 1 never meets a row it does not know (docs/protocol.md, "Extension — campaigns").
+EXTENSION_ENTITIES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {"campaigns": frozenset({"campaigns", "campaign_responses"})}
+)
+EXTENSION_OF: Mapping[str, str] = MappingProxyType(
+    {entity: ext for ext, names in EXTENSION_ENTITIES.items() for entity in names}
+)
+
+
+def entities_for(extensions: frozenset[str] | set[str] = frozenset()) -> tuple[str, ...]:
+    """The entities a client declaring ``extensions`` receives, in ``ENTITY_ORDER``."""
+    return tuple(e for e in ENTITY_ORDER if e not in EXTENSION_OF or EXTENSION_OF[e] in extensions)
+
 
 # Envelope fields every replicated row carries besides its entity fields.
 ENVELOPE_FIELDS = ("id", "version", "deleted", "updated_at", "updated_by")

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, delete, insert, select, update
 
 from sync.protocol import codes
-from sync.protocol.entities import ENTITY_ORDER, GRID_FIELDS
+from sync.protocol.entities import GRID_FIELDS, entities_for
 from sync.protocol.errors import ProtocolError
 from sync.protocol.values import format_time
 
@@ -183,7 +183,8 @@ def move_household(
             moving = {"households": [household], **children_of_household(conn, household_id)}
             counts: dict[str, int] = {}
             leaves = []
-            for entity in ENTITY_ORDER:
+            # A campaign's rows stay in their grid: responses count where they were given.
+            for entity in entities_for():
                 rows = moving.get(entity, [])
                 counts[entity] = len(rows)
                 updates = []

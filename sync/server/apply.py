@@ -23,7 +23,15 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select
 
 from sync.protocol import workflow
-from sync.protocol.entities import ENTITIES, ENTITY_ORDER, Entity, Field, Writer, tombstone
+from sync.protocol.entities import (
+    ENTITIES,
+    ENTITY_ORDER,
+    EXTENSION_OF,
+    Entity,
+    Field,
+    Writer,
+    tombstone,
+)
 from sync.protocol.errors import (
     PermissionDenied,
     ProtocolError,
@@ -33,6 +41,7 @@ from sync.protocol.errors import (
 from sync.protocol.values import format_time, parse_time, uuid_text
 from sync.protocol.wire import FUTURE_TOLERANCE_SECONDS, OPS
 
+from . import campaigns
 from .context import Caller
 from .ledger import GridLedger
 from .models import ENTITY_TABLES, BlobHolder, Conflict, Grid, Leave, Rejection
@@ -76,6 +85,8 @@ class Batch:
         self.conflicts: list[dict[str, Any]] = []
         self.rejections: list[dict[str, Any]] = []
         self._known_grids: dict[str, bool] = {}
+        # The campaigns extension's rows are counted apart (sync.server.campaigns).
+        self.extension_sums = campaigns.ExtensionSums()
 
     # -- loading -------------------------------------------------------------------------
 
@@ -251,6 +262,8 @@ class Batch:
         # the row, answer its values in conflicts, or say "duplicate" when they matched.
         if existing is not None and not self.caller.holds(existing["grid_id"]):
             raise ScopeError("该记录不在本人负责的网格内")
+        if entity.name == "campaigns":
+            campaigns.check_writer(self, op)
         if op == "create":
             values = m.get("values")
             if not isinstance(values, dict):
@@ -321,7 +334,9 @@ class Batch:
 
     def _create_grid(self, entity: Entity, row: dict[str, Any]) -> str:
         """The grid a new row belongs to, judged from its parent (PROTOCOL.md, "Rows")."""
-        if entity.name == "households" or (entity.name == "issues" and not row.get("household_id")):
+        if entity.name in ("households", "campaigns") or (
+            entity.name == "issues" and not row.get("household_id")
+        ):
             grid_id = row.get("grid_id")
             if not grid_id:
                 raise ValidationError("网格为必填项", code="required", field="grid_id")
@@ -384,6 +399,10 @@ class Batch:
             row["present"] = True
         elif name == "attachments":
             self._check_holds_blob(row.get("sha256"))
+        elif name == "campaigns":
+            campaigns.on_campaign_create(self, row)
+        elif name == "campaign_responses":
+            campaigns.on_response_create(self, row)
 
     def _check_holds_blob(self, sha256: Any) -> None:
         """An attachment may reference only bytes its author uploaded, or bytes already
@@ -507,6 +526,8 @@ class Batch:
             return ("conflict" if conflicted else "applied"), existing["version"]
         if entity.name == "visits":
             self._review_rules(existing, row, changes)
+        elif entity.name == "campaigns":
+            campaigns.on_campaign_update(self, existing, row, list(changes))
         self._store(entity.name, row, existing)
         return ("conflict" if conflicted else "applied"), row["version"]
 
@@ -630,7 +651,8 @@ class Batch:
         row["updated_at"] = self.now_text
         row["updated_by"] = self.caller.user_id
         old_live = old["version"] if old is not None and not old["deleted"] else None
-        self.ledger.row_changed(
+        sums = self.extension_sums if entity in EXTENSION_OF else self.ledger
+        sums.row_changed(
             grid_id, entity, row["id"], old_live, None if row["deleted"] else row["version"]
         )
         key = (entity, row["id"])
@@ -659,6 +681,7 @@ class Batch:
                     ),
                     changed,
                 )
+        self.extension_sums.flush(self.conn)
         if self.conflicts:
             self.conn.execute(insert(Conflict), self.conflicts)
         if self.rejections:

@@ -232,6 +232,19 @@ class AuditEvent(Base):
     __table_args__ = (UniqueConstraint("device_id", "event_id"),)
 
 
+class ExtensionSum(Base):
+    """A grid's live-row count and digest over the rows of one protocol extension (the
+    campaigns), kept apart from the grid's own so that a client without the extension gets
+    checksums of the rows it receives (docs/protocol.md, "Extension — campaigns")."""
+
+    __tablename__ = "extension_sums"
+
+    grid_id: Mapped[str] = mapped_column(ForeignKey("grids.id"), primary_key=True)
+    extension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    digest: Mapped[str] = mapped_column(String(16), default="0" * 16)
+
+
 ENTITY_TABLES: dict[str, Table] = build_entity_tables(
     Base.metadata,
     lambda name: [
@@ -241,5 +254,11 @@ ENTITY_TABLES: dict[str, Table] = build_entity_tables(
         Index(f"ix_{name}_grid_id_version", "grid_id", "version"),
         # A ledger import looks its ID numbers up across every grid.
         *([Index("ix_residents_id_number", "id_number")] if name == "residents" else []),
+        *(
+            [Index("ix_campaign_responses_campaign_id", "campaign_id")]
+            if name == "campaign_responses"
+            else []
+        ),
+        *([Index("ix_campaigns_campaign_id", "campaign_id")] if name == "campaigns" else []),
     ],
 )

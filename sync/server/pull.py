@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from sync.protocol import wire
-from sync.protocol.entities import ENTITY_ORDER, tombstone
+from sync.protocol.entities import EXTENSION_ENTITIES, entities_for, tombstone
 
+from .campaigns import combined_checksums
 from .context import ApiError, Caller
 from .db import read_tx
 from .epoch import current_epoch, read_epoch
@@ -39,8 +40,19 @@ def check_request(body: Any) -> tuple[dict[str, int], int]:
     return cursors, min(limit, wire.MAX_PULL_LIMIT)
 
 
+def requested_extensions(body: Any) -> frozenset[str]:
+    """The extensions the client declares it supports (``"extensions": [...]``), among those
+    this service knows; a client of version 1 declares none and gets version 1 rows only."""
+    declared = body.get("extensions") if isinstance(body, dict) else None
+    if not isinstance(declared, list):
+        return frozenset()
+    return frozenset(e for e in declared if isinstance(e, str) and e in EXTENSION_ENTITIES)
+
+
 def pull(engine: Engine, caller: Caller, body: Any, now_text: str) -> dict[str, Any]:
     cursors, limit = check_request(body)
+    extensions = requested_extensions(body)
+    entities = entities_for(extensions)
     with read_tx(engine) as conn:
         grids = _caller_grids(conn, caller)
         held = {g["id"] for g in grids}
@@ -55,7 +67,7 @@ def pull(engine: Engine, caller: Caller, body: Any, now_text: str) -> dict[str, 
                 has_more = True
                 new_cursors[grid_id] = cursor
                 continue
-            page, more = _grid_changes(conn, grid_id, cursor, room)
+            page, more = _grid_changes(conn, grid_id, cursor, room, entities)
             changes += page
             new_cursors[grid_id] = page[-1]["version"] if page else cursor
             has_more = has_more or more
@@ -65,6 +77,7 @@ def pull(engine: Engine, caller: Caller, body: Any, now_text: str) -> dict[str, 
                 select(Grid.id, Grid.row_count, Grid.digest).where(Grid.id.in_(new_cursors))
             )
             checksums = {r.id: {"count": r.row_count, "digest": r.digest} for r in rows}
+            checksums = combined_checksums(conn, checksums, extensions)
         last_seq = conn.execute(
             select(Device.last_seq).where(Device.id == caller.device_id)
         ).scalar_one_or_none()
@@ -80,6 +93,8 @@ def pull(engine: Engine, caller: Caller, body: Any, now_text: str) -> dict[str, 
         "server_time": now_text,
         # Extension (docs/protocol-extensions/epoch.md): a restore gives a new epoch.
         "epoch": epoch or current_epoch(engine),
+        # Extension: those of the declared extensions this service applied (docs/protocol.md).
+        "extensions": sorted(extensions),
     }
 
 
@@ -91,14 +106,14 @@ def _caller_grids(conn: Connection, caller: Caller) -> list[dict[str, Any]]:
 
 
 def _grid_changes(
-    conn: Connection, grid_id: str, cursor: int, room: int
+    conn: Connection, grid_id: str, cursor: int, room: int, entities: tuple[str, ...]
 ) -> tuple[list[dict[str, Any]], bool]:
     """The first ``room`` changes of a grid after ``cursor``, and whether more follow.
 
     The versions alone (an index-only read) find the page's last version first, so that only
     the rows of the page itself are read in full.
     """
-    sources: list[tuple[str | None, Any]] = [(e, ENTITY_TABLES[e]) for e in ENTITY_ORDER]
+    sources: list[tuple[str | None, Any]] = [(e, ENTITY_TABLES[e]) for e in entities]
     sources.append((None, Leave.__table__))
     versions: list[int] = []
     for _entity, table in sources:

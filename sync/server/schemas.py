@@ -138,6 +138,11 @@ class PullRequest(BaseModel):
         default_factory=dict, description="grid id -> last version seen"
     )
     limit: int = Field(1000, ge=1, description="capped at 5000")
+    extensions: list[str] = Field(
+        default_factory=list,
+        description="extension: protocol extensions the client supports, e.g. ['campaigns']; "
+        "rows of an extension are sent (and counted in checksums) only to clients naming it",
+    )
 
 
 class Change(BaseModel):
@@ -165,6 +170,9 @@ class PullResponse(BaseModel):
     server_time: str
     epoch: str | None = Field(
         None, description="extension: the database epoch; a restore from a backup changes it"
+    )
+    extensions: list[str] = Field(
+        default_factory=list, description="extension: the declared extensions applied"
     )
 
 
