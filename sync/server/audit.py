@@ -40,6 +40,8 @@ ACTIONS = {
     "login_failed": "登录失败",
     "ledger_export": "导出台账",
     "ledger_import": "导入台账",
+    "workorder_import": "导入12345工单",
+    "workorder_replies": "导出工单回复",
     "revoke_device": "停用设备",
     "wipe_delivered": "清除指令已送达",
     "create_grid": "新建网格",

@@ -127,6 +127,25 @@ def build_parser() -> argparse.ArgumentParser:
     ledger.add_argument("--grid", required=True, metavar="GRID_ID")
     ledger.add_argument("--commit", action="store_true", help="write (default: only report)")
 
+    orders = sub.add_parser(
+        "import-workorders",
+        help="import a 12345 work-order export (.xlsx) as issues",
+        description="Read the hotline's work orders, print what would be created and every "
+        "problem by row and column; with --commit, create one issue per new ticket. Orders "
+        "whose address matches no household (or several) go to GRID_ID, unassigned.",
+    )
+    orders.add_argument("file", metavar="FILE", type=Path)
+    orders.add_argument("--grid", required=True, metavar="GRID_ID", help="the default grid")
+    orders.add_argument("--commit", action="store_true", help="write (default: only report)")
+
+    replies = sub.add_parser(
+        "export-replies",
+        help="write the 12345 reply sheet of the work orders resolved since the last export",
+    )
+    replies.add_argument("--grid", required=True, metavar="GRID_ID")
+    replies.add_argument("--out", required=True, type=Path, metavar="FILE", help=".xlsx")
+    replies.add_argument("--all", dest="everything", action="store_true", help="every order")
+
     trail = sub.add_parser(
         "audit",
         help="list the audit trail (logins, ledger exports and imports, admin commands)",
@@ -256,6 +275,22 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
         print(f"已导出 {count} 行到 {args.out}")
     elif command == "import-households":
         return _import_households(args, settings, engine)
+    elif command == "import-workorders":
+        return _import_workorders(args, settings, engine)
+    elif command == "export-replies":
+        from sync.protocol.values import SHANGHAI
+
+        from .workorders import export_replies
+
+        count, since = export_replies(
+            engine, settings, args.grid, args.out, everything=args.everything
+        )
+        start = "全部" if since is None else f"{since.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 之后"
+        print(f"已导出 {count} 条工单回复（{start}办结的工单）到 {args.out}")
+    elif command == "campaign":
+        from .campaigns import run_cli
+
+        return run_cli(args, settings, engine)
     elif command == "audit":
         events = audit.list_events(
             engine,
@@ -318,6 +353,29 @@ def _import_households(args: argparse.Namespace, settings: Settings, engine: Any
     if plan.error_rows:
         print(
             f"有 {plan.error_rows} 行因错误未导入，修改后可再次导入同一文件（已导入的行会跳过）。"
+        )
+    return 0
+
+
+def _import_workorders(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
+    from sync.ledger.reader import read_table
+
+    from .workorders import import_workorders
+
+    result = import_workorders(
+        engine, settings, read_table(args.file), args.grid, commit=args.commit
+    )
+    plan = result.plan
+    print(plan.report_text())
+    print()
+    if not result.committed:
+        print("这是预览，尚未写入数据库。确认无误后加 --commit 再运行一次即可导入。")
+    elif result.versions is None:
+        print("没有需要导入的新工单，数据库未改动。")
+    else:
+        print(
+            f"已导入 {len(plan.orders)} 件工单（其中待分派 {len(plan.unassigned)} 件），"
+            f"变更序号 {result.versions[0]}–{result.versions[1]}。"
         )
     return 0
 
