@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from sync.protocol import workflow
-from sync.protocol.entities import ENTITIES, Writer
+from sync.protocol.entities import ENTITIES, Writer, personal_fields, tombstone
 from sync.protocol.errors import PermissionDenied, ValidationError
 from sync.protocol.values import format_time, parse_time
 from sync.protocol.wire import FUTURE_TOLERANCE_SECONDS, uuid7
@@ -44,6 +44,12 @@ log = logging.getLogger(__name__)
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _cleared(entity: str, **extra: Any) -> dict[str, Any]:
+    """The values a tombstone of ``entity`` stores in its personal fields, and ``extra``."""
+    blank = tombstone(entity, {name: None for name in personal_fields(entity)})
+    return {**{name: blank[name] for name in personal_fields(entity)}, **extra}
 
 
 @contextmanager
@@ -113,9 +119,14 @@ class Store:
         """Rebuild the search keys a pull left stale, in short transactions; returns how many."""
         total = 0
         while True:
+            # One transaction runs on from chunk to chunk while nobody waits to write (a save
+            # that queues ends it after the chunk in progress), as a pull's pages do.
             with self.write() as conn:
-                done = refresh_stale(conn, chunk)
-            total += done
+                while True:
+                    done = refresh_stale(conn, chunk)
+                    total += done
+                    if done < chunk or self.writes.waiting() or total % (chunk * 20) == 0:
+                        break
             if done < chunk:
                 return total
             if total % (chunk * 20) == 0:
@@ -435,9 +446,14 @@ class Store:
             raise ValidationError("记录不存在", code="not_found")
         if stored["deleted"]:
             return
+        # The row becomes a tombstone at once (PROTOCOL.md 1.1): its personal fields are
+        # cleared here too. ``base`` keeps the server's values only until the delete is
+        # acknowledged and pulled back, so that a refused delete can be undone.
         self._remember_base(conn, entity, stored)
         table = ENTITY_TABLES[entity]
-        conn.execute(table.update().where(table.c.id == row_id).values(deleted=True))
+        conn.execute(
+            table.update().where(table.c.id == row_id).values(_cleared(entity, deleted=True))
+        )
         if entity == "households":
             # The server tombstones the residents with the household; show it at once.
             residents = ENTITY_TABLES["residents"]
@@ -448,7 +464,9 @@ class Store:
             ).mappings():
                 self._remember_base(conn, "residents", resident)
             conn.execute(
-                residents.update().where(residents.c.household_id == row_id).values(deleted=True)
+                residents.update()
+                .where(residents.c.household_id == row_id)
+                .values(_cleared("residents", deleted=True))
             )
         self._append(conn, entity, row_id, "delete", None)
         self._after_write(conn, entity, dict(stored))

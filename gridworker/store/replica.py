@@ -7,13 +7,14 @@ cursors in one transaction, so an interrupted pull resumes where it stopped.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, and_, delete, select, update
 
-from sync.protocol.entities import ENTITIES
+from sync.protocol.entities import ENTITIES, tombstone
 from sync.protocol.wire import format_digest, grid_digest, row_hash
 
 from . import rows as rowlib
@@ -60,15 +61,25 @@ class GridBook:
 
 
 def _existing(conn: Connection, entity: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The bookkeeping columns of the rows already here, in plain SQL (once per chunk of a
+    pull: building an IN of 100 bound values through SQLAlchemy cost more than the query)."""
     table = ENTITY_TABLES[entity]
-    cols = [table.c[c] for c in _BOOK if c in table.c]
+    names = [c for c in _BOOK if c in table.c]
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
-        for r in conn.execute(
-            select(*cols).where(table.c.id.in_(ids[start : start + 500]))
-        ).mappings():
-            found[r["id"]] = dict(r)
+        chunk = tuple(ids[start : start + 500])
+        sql = (
+            f"SELECT {', '.join(names)} FROM {table.name} "
+            f"WHERE id IN ({', '.join('?' for _ in chunk)})"
+        )
+        for r in conn.exec_driver_sql(sql, chunk):
+            found[r[0]] = dict(zip(names, r, strict=True))
     return found
+
+
+# One encoder for every JSON column of a pull (``json.dumps`` with an option builds a new one
+# per call); the same text as ``json.dumps(value, ensure_ascii=False)``.
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _put_rows(conn: Connection, entity: str, rows: list[dict[str, Any]]) -> None:
@@ -82,26 +93,66 @@ def _put_rows(conn: Connection, entity: str, rows: list[dict[str, Any]]) -> None
         f"VALUES ({', '.join('?' for _ in names)})"
     )
     params = []
-    dumps = json.dumps
+    dumps = _encode_json
     for row in rows:
         values = list(getter(row))
         for i in json_at:
             if values[i] is not None:
-                values[i] = dumps(values[i], ensure_ascii=False)
+                values[i] = "[]" if values[i] == [] else dumps(values[i])
         params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
 
 
+class Applying:
+    """What the pages applied in one transaction share, read once and written once at its end
+    (``finish``): the grids' counts and digests, whether any mutation needs rebasing (only a
+    local write adds one, and none runs inside the transaction), the issues to rebuild and the
+    households whose search keys went stale. A pull writes chunks of 100 changes; per chunk,
+    these took as many statements as the rows themselves."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.book = GridBook(conn)
+        self.any_outstanding = rowlib.any_outstanding(conn)
+        self.searched: set[str] = set()
+        self.issues: list[str] = []
+
+    def finish(self, user: dict[str, Any]) -> None:
+        self.book.save()
+        _refresh_issue_statuses(self.conn, self.issues, user)
+        mark_stale(self.conn, self.searched)
+        self.searched.clear()
+        self.issues.clear()
+
+
+_SHARED = "replica_applying"
+
+
+@contextmanager
+def sharing(conn: Connection, user: dict[str, Any]) -> Iterator[None]:
+    """The pages applied inside share one ``Applying``, written when the block ends."""
+    state = Applying(conn)
+    conn.info[_SHARED] = state
+    try:
+        yield
+        state.finish(user)
+    finally:
+        conn.info.pop(_SHARED, None)
+
+
 def apply_page(conn: Connection, changes: list[dict[str, Any]], user: dict[str, Any]) -> None:
-    """Store a page of changes: upserts (rebased over outstanding mutations) and leaves."""
+    """Store a page of changes: upserts (rebased over outstanding mutations) and leaves.
+    Inside ``sharing``, what the transaction's pages share is written at its end."""
     by_entity: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
         if change.get("entity") in ENTITIES:
             by_entity.setdefault(change["entity"], []).append(change)
-    book = GridBook(conn)
-    any_outstanding = rowlib.any_outstanding(conn)
-    searched: set[str] = set()
-    issues_to_rebuild: list[str] = []
+    shared: Applying | None = conn.info.get(_SHARED)
+    state = shared if shared is not None else Applying(conn)
+    book = state.book
+    any_outstanding = state.any_outstanding
+    searched = state.searched
+    issues_to_rebuild = state.issues
     for entity, entity_changes in by_entity.items():
         table = ENTITY_TABLES[entity]
         ids = list({c["id"] for c in entity_changes})
@@ -115,6 +166,9 @@ def apply_page(conn: Connection, changes: list[dict[str, Any]], user: dict[str, 
             old = existing.get(row_id)
             if change["op"] == "upsert":
                 server_row = change["row"]
+                if server_row["deleted"]:
+                    # Whatever a server of an older release still sends (PROTOCOL.md 1.1).
+                    server_row = tombstone(entity, server_row)
                 if old is not None and not old["base_deleted"]:
                     book.toggle(old["base_grid"], entity, row_id, old["version"], -1)
                 if not server_row["deleted"]:
@@ -125,6 +179,8 @@ def apply_page(conn: Connection, changes: list[dict[str, Any]], user: dict[str, 
                     rowlib.replay(entity, server_row, mutations, user) if mutations else server_row
                 )
                 assert local is not None
+                if local["deleted"] and mutations:
+                    local = tombstone(entity, local)
                 puts[row_id] = {
                     **local,
                     "grid_id": own_grid,
@@ -171,13 +227,12 @@ def apply_page(conn: Connection, changes: list[dict[str, Any]], user: dict[str, 
                 .where(table.c.id.in_(sorted(unbased)))
                 .values(base_grid=None, base_deleted=False)
             )
-    book.save()
     if "issue_updates" in by_entity:
         issues_to_rebuild += [
             c["row"]["issue_id"] for c in by_entity["issue_updates"] if c["op"] == "upsert"
         ]
-    _refresh_issue_statuses(conn, issues_to_rebuild, user)
-    mark_stale(conn, searched)
+    if shared is None:
+        state.finish(user)
 
 
 def _refresh_issue_statuses(
