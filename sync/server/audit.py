@@ -53,6 +53,9 @@ ACTIONS = {
     "init_db": "初始化数据库",
     "backup": "备份",
     "restore": "恢复",
+    "campaign_create": "发起任务",
+    "campaign_close": "结束任务",
+    "campaign_export": "导出任务结果",
 }
 # What a laptop may report of what it did with its own copy.
 REPORTED_ACTIONS = ("ledger_export", "ledger_import")

@@ -146,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     replies.add_argument("--out", required=True, type=Path, metavar="FILE", help=".xlsx")
     replies.add_argument("--all", dest="everything", action="store_true", help="every order")
 
+    from .campaigns import add_cli as add_campaign_cli
+
+    add_campaign_cli(sub)
+
     trail = sub.add_parser(
         "audit",
         help="list the audit trail (logins, ledger exports and imports, admin commands)",

@@ -50,9 +50,7 @@ def town(world, tmp_path: Path) -> SimpleNamespace:
         w1.store, g1, "朐阳小区 1号楼 101室", head_name="王秀英", tags=["elderly_alone"]
     )
     h["b"] = ops.create_household(w1.store, g1, "朐阳小区 1号楼 102室", head_name="李强")
-    ops.add_resident(
-        w1.store, h["b"]["id"], "李老汉", tags=["elderly_alone"], phone="13812345678"
-    )
+    ops.add_resident(w1.store, h["b"]["id"], "李老汉", tags=["elderly_alone"], phone="13812345678")
     h["c"] = ops.create_household(w1.store, g1, "朐阳小区 2号楼 201室", head_name="赵敏")
     h["d"] = ops.create_household(
         w3.store, g2, "西门路 5号", head_name="孙立", phone="13900001111", tags=["elderly_alone"]
@@ -93,12 +91,21 @@ def test_flood_sweep_and_heating_survey_end_to_end(town):
     t = town
     sup, w1, w2, w3 = t.sup, t.w1, t.w2, t.w3
     flood_id = camp.create_campaign(
-        sup.store, "暴雨前安全排查", [t.g1, t.g2], DEADLINE, kind="emergency",
-        form=t.flood, publish=True,
+        sup.store,
+        "暴雨前安全排查",
+        [t.g1, t.g2],
+        DEADLINE,
+        kind="emergency",
+        form=t.flood,
+        publish=True,
     )
     heating_id = camp.create_campaign(
-        sup.store, "独居老人冬季取暖走访", [t.g1, t.g2], LATER,
-        tags=["elderly_alone"], form=t.heating_path,
+        sup.store,
+        "独居老人冬季取暖走访",
+        [t.g1, t.g2],
+        LATER,
+        tags=["elderly_alone"],
+        form=t.heating_path,
     )
     # A draft is the supervisor's own until published.
     assert [c.campaign_id for c in camp.active_campaigns(sup.store)] == [flood_id]
@@ -111,7 +118,9 @@ def test_flood_sweep_and_heating_survey_end_to_end(town):
     heating = camp.campaign(sup.store, heating_id)
     assert heating is not None and heating.status == "active"
     assert {x["household_id"] for x in camp.targets(sup.store, heating_id)} == {
-        t.h["a"], t.h["b"], t.h["d"]
+        t.h["a"],
+        t.h["b"],
+        t.h["d"],
     }
 
     sync_all(w1, w2, w3)
@@ -121,7 +130,9 @@ def test_flood_sweep_and_heating_survey_end_to_end(town):
     listed = camp.targets(w1.store)
     assert [x["campaign_id"] for x in listed[:3]] == [flood_id] * 3
     assert {x["household_id"] for x in listed if x["campaign_id"] == flood_id} == {
-        t.h["a"], t.h["b"], t.h["c"]
+        t.h["a"],
+        t.h["b"],
+        t.h["c"],
     }
     b_row = next(x for x in listed if x["household_id"] == t.h["b"])
     assert b_row["phone"] == "13812345678"  # the resident's, the household has none
@@ -139,29 +150,51 @@ def test_flood_sweep_and_heating_survey_end_to_end(town):
         camp.record_response(w1.store, heating_id, t.h["c"], "safe", {})  # not a target
 
     camp.record_response(
-        w1.store, flood_id, t.h["a"], "safe", {"safe": "yes"},
+        w1.store,
+        flood_id,
+        t.h["a"],
+        "safe",
+        {"safe": "yes"},
         responded_at="2026-12-01T08:00:00Z",
     )
     camp.record_response(
-        w1.store, flood_id, t.h["b"], "needs_help",
+        w1.store,
+        flood_id,
+        t.h["b"],
+        "needs_help",
         {"safe": "no", "help": ["evacuate", "medicine"], "remark": "腿脚不便"},
         responded_at="2026-12-01T08:10:00Z",
     )
-    camp.record_response(w1.store, flood_id, t.h["c"], "unreachable", {},
-                         responded_at="2026-12-01T08:20:00Z")
+    camp.record_response(
+        w1.store, flood_id, t.h["c"], "unreachable", {}, responded_at="2026-12-01T08:20:00Z"
+    )
     # The same household answered on the second laptop, later: both count, the later wins.
     camp.record_response(
-        w2.store, flood_id, t.h["c"], "safe", {"safe": "yes"},
+        w2.store,
+        flood_id,
+        t.h["c"],
+        "safe",
+        {"safe": "yes"},
         responded_at="2026-12-01T09:00:00Z",
     )
     camp.record_response(
-        w1.store, heating_id, t.h["a"], "needs_help",
-        {"room_temp": 12, "heating": "coal", "cold_help": ["heater", "blanket"],
-         "contact_phone": "13700001234"},
+        w1.store,
+        heating_id,
+        t.h["a"],
+        "needs_help",
+        {
+            "room_temp": 12,
+            "heating": "coal",
+            "cold_help": ["heater", "blanket"],
+            "contact_phone": "13700001234",
+        },
         responded_at="2026-12-01T08:30:00Z",
     )
     camp.record_response(
-        w2.store, heating_id, t.h["b"], "safe",
+        w2.store,
+        heating_id,
+        t.h["b"],
+        "safe",
         {"room_temp": 20, "heating": "central", "cold_help": ["heater"]},  # not relevant: dropped
         responded_at="2026-12-01T09:10:00Z",
     )
@@ -181,7 +214,7 @@ def test_flood_sweep_and_heating_survey_end_to_end(town):
         ("w2", 1, 1),
     }
     first = camp.needs_help_first(sup.store, flood_id)
-    assert [x["household_id"] for x in first][0] == t.h["b"]
+    assert first[0]["household_id"] == t.h["b"]
     assert first[-1]["household_id"] == t.h["d"] and first[-1]["outcome"] is None
     c_state = next(x for x in first if x["household_id"] == t.h["c"])
     assert (c_state["outcome"], c_state["responses"]) == ("safe", 2)
@@ -200,13 +233,27 @@ def test_flood_sweep_and_heating_survey_end_to_end(town):
     assert rows[0][0].startswith("暴雨前安全排查")
     header = rows[1]
     assert header[:10] == [
-        "序号", "网格", "地址", "户主", "联系电话", "结果", "填报人", "填报时间", "反馈次数",
+        "序号",
+        "网格",
+        "地址",
+        "户主",
+        "联系电话",
+        "结果",
+        "填报人",
+        "填报时间",
+        "反馈次数",
         "是否安全",
     ]
     assert header[10:] == ["需要的帮助", "备注", "填报备注", "照片数"]
     body = {r[2]: r for r in rows[2:]}
     assert body["朐阳小区 1号楼 102室"][5:12] == [
-        "需帮助", "w1", "2026-12-01 16:10", 1, "不安全", "需要转移、药品", "腿脚不便",
+        "需帮助",
+        "w1",
+        "2026-12-01 16:10",
+        1,
+        "不安全",
+        "需要转移、药品",
+        "腿脚不便",
     ]
     assert body["朐阳小区 2号楼 201室"][5:10] == ["安全", "w2", "2026-12-01 17:00", 2, "安全"]
     assert body["西门路 5号"][5:9] == ["未反馈", None, None, 0]
@@ -249,7 +296,12 @@ def test_a_version_1_client_keeps_syncing_beside_active_campaigns(town):
     old = t.world.client("old", grids=[t.g1])
     old.syncer.extensions = ()  # today's engine: declares nothing
     flood_id = camp.create_campaign(
-        t.sup.store, "暴雨前安全排查", [t.g1], DEADLINE, kind="emergency", form=t.flood,
+        t.sup.store,
+        "暴雨前安全排查",
+        [t.g1],
+        DEADLINE,
+        kind="emergency",
+        form=t.flood,
         publish=True,
     )
     sync_all(t.sup, t.w1)
