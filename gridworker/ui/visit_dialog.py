@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -57,6 +57,26 @@ def to_qdatetime(value: str | None) -> QDateTime:
 
 def from_qdatetime(value: QDateTime) -> str:
     return format_time(dt.datetime.fromtimestamp(value.toSecsSinceEpoch(), dt.UTC))
+
+
+class NamesEdit(QLineEdit):
+    """The unregistered names: Enter goes on to the note (Qt's Enter would save the visit
+    half-written); Ctrl+Enter still saves."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.next_widget: QWidget | None = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain and self.next_widget:
+            self.next_widget.setFocus(Qt.FocusReason.TabFocusReason)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class VisitDialog(FormDialog):
@@ -132,7 +152,7 @@ class VisitDialog(FormDialog):
         # People met who are not registered (a tenant, a relative staying): typed by name;
         # the protocol has no field for them, so ops keeps them on the notes' first line.
         others, notes = ops.split_others_met(v.get("notes"))
-        self.others = QLineEdit("、".join(others))
+        self.others = NamesEdit("、".join(others))
         self.others.setObjectName("othersMet")
         self.others.setPlaceholderText(self.tr("Name (relation); several separated by 、 (Alt+0)"))
         self.others.setClearButtonEnabled(True)
@@ -154,6 +174,7 @@ class VisitDialog(FormDialog):
         self.others.textChanged.connect(self.people_error.hide)
 
         self.notes = QPlainTextEdit(notes or "")
+        self.others.next_widget = self.notes
         self.notes.textChanged.connect(self.people_error.hide)
         self.notes.setPlaceholderText(self.tr("What you saw and heard; what the family needs"))
         self.notes.setTabChangesFocus(True)

@@ -24,6 +24,9 @@ def test_a_met_visit_names_an_unregistered_tenant_syncs_and_edits_back(qtbot, ui
     qtbot.keyClick(dialog.notes, Qt.Key.Key_0, Qt.KeyboardModifier.AltModifier)
     assert dialog.others.hasFocus()
     dialog.others.setText("王某（租户）， 李阿姨")  # QTest types ASCII only
+    # Enter after the names goes on to the note; it does not save the visit half-written.
+    qtbot.keyClick(dialog.others, Qt.Key.Key_Return)
+    assert dialog.isVisible() and dialog.notes.hasFocus()
     pending = window.ctx.store.pending_count()
     # Only unregistered people, no note: a 见面 visit that names someone met is accepted.
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
