@@ -36,6 +36,7 @@ from sync.ledger.headers import HOUSEHOLD_TARGETS, RESIDENT_TARGETS, guess_mappi
 from sync.ledger.importer import ImportPlan, find_header_row, plan_import
 from sync.ledger.parse import cell_text
 from sync.ledger.reader import Table, read_table
+from sync.ledger.source import DATED_ENTITIES
 
 from . import filters, labels
 from .context import AppContext
@@ -48,7 +49,7 @@ Row = dict[str, Any]
 translate = QCoreApplication.translate
 
 ENTITIES = ("households", "residents", "visits", "issues")
-DATED = ("visits", "issues")
+DATED = DATED_ENTITIES  # the ledgers a period filters (the others: the grid as it is)
 
 # Import targets as the entity field they fill (for their names in the mapping table).
 TARGET_FIELDS: dict[str, tuple[str, str]] = {
