@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import datetime as dt
 import logging
 import traceback
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -36,6 +39,7 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
         title="Gridworker sync service",
         version=__version__,
         description="PROTOCOL.md v1: push, pull, attachments, conflicts and rejections.",
+        lifespan=purging,
     )
     app.state.settings = settings
     app.state.engine = (
@@ -78,6 +82,36 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
     app.include_router(audit_routes.router, prefix=wire.API_PREFIX)
     _document_raw_bodies(app)
     return app
+
+
+@contextlib.asynccontextmanager
+async def purging(app: FastAPI) -> AsyncIterator[None]:
+    """Refused and conflicting values past their retention are cleared when the service
+    starts and every ``retention.PURGE_EVERY`` while it runs (sync.server.retention)."""
+    task = asyncio.create_task(_purge_periodically(app))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _purge_periodically(app: FastAPI) -> None:
+    from .retention import PURGE_EVERY, purge
+
+    settings: Settings = app.state.settings
+    while True:
+        try:
+            await asyncio.to_thread(
+                purge,
+                app.state.engine,
+                dt.timedelta(days=settings.retention_days),
+                settings.clock(),
+            )
+        except (DBAPIError, OSError) as exc:  # the next pass tries again
+            log.error("retention purge failed: %s", type(exc).__name__)
+        await asyncio.sleep(PURGE_EVERY.total_seconds())
 
 
 def _document_raw_bodies(app: FastAPI) -> None:

@@ -56,6 +56,7 @@ ACTIONS = {
     "campaign_create": "发起任务",
     "campaign_close": "结束任务",
     "campaign_export": "导出任务结果",
+    "purge": "清除过期数据",
 }
 # What a laptop may report of what it did with its own copy.
 REPORTED_ACTIONS = ("ledger_export", "ledger_import")
@@ -271,6 +272,8 @@ def _cli_target(args: argparse.Namespace) -> tuple[object, dict[str, object] | N
         return None, {"size": args.size}
     if command in ("backup", "restore"):
         return getattr(args, "file", None) and args.file.name, None
+    if command == "purge":
+        return None, {"cleared": getattr(args, "cleared", None)}
     return None, None
 
 

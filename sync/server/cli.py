@@ -146,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     replies.add_argument("--out", required=True, type=Path, metavar="FILE", help=".xlsx")
     replies.add_argument("--all", dest="everything", action="store_true", help="every order")
 
+    sub.add_parser(
+        "purge",
+        help="clear refused and conflicting values past their retention (retention_days)",
+        description="Rejections handled and conflicts settled more than retention_days ago, "
+        "and those about deleted rows, keep their entry but lose the values they carried. "
+        "The service also does this when it starts and every few hours.",
+    )
+
     from .campaigns import add_cli as add_campaign_cli
 
     add_campaign_cli(sub)
@@ -308,6 +316,12 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
         print(f"共 {len(events)} 条")
     elif command in ("backup", "restore"):
         return _backup_or_restore(command, args.file, settings, engine)
+    elif command == "purge":
+        from .retention import purge
+
+        done = purge(engine, dt.timedelta(days=settings.retention_days), settings.clock())
+        args.cleared = done.total
+        print(f"已清除 {done.rejections} 条被拒绝变更和 {done.conflicts} 条冲突中的过期数据")
     return 0
 
 
