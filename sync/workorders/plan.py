@@ -184,9 +184,9 @@ def _as_datetime(value: object) -> dt.datetime | None:
     match = _DATE_TIME.match(fold_width(text).strip())
     if match is None:
         return None
-    parts = [int(g) if g else 0 for g in match.groups()]
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
     try:
-        return dt.datetime(*parts)
+        return dt.datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
 

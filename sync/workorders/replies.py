@@ -67,7 +67,8 @@ def reply_rows(
         # "Since the last export" by when the resolution reached this database (a laptop
         # may sync a day's work after an export): its updated_at, else when it was done.
         arrived = (last or {}).get("updated_at") or issue.get("updated_at")
-        if since is not None and (parse_time(arrived) if arrived else resolved_at) <= since:
+        reached = parse_time(arrived) if arrived else resolved_at
+        if since is not None and (reached is None or reached <= since):
             continue
         who = (last or {}).get("author_id") or issue.get("assignee_id")
         result = ((last or {}).get("comment") or "").strip() or codes.label(
