@@ -146,6 +146,10 @@ class ExportDialog(QDialog):
         )
         self.export_button.setObjectName("primary")
         self.export_button.clicked.connect(self.export)
+        self.print_button = buttons.addButton(
+            self.tr("Print…"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.print_button.clicked.connect(self.print_preview)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -232,6 +236,19 @@ class ExportDialog(QDialog):
             on_done=lambda rows: self._done(path, rows),
             on_error=self._failed,
         )
+
+    def print_preview(self) -> QDialog:
+        """打印: the chosen ledger on paper (landscape, header on every page, page numbers)."""
+        from .printing import ledger_preview
+
+        entity = self.entity.currentData()
+        dated = entity in DATED
+        start = filters.date_of(self.date_from) if dated else None
+        end = filters.date_of(self.date_to) if dated else None
+        dialog = ledger_preview(self.ctx, entity, self.grid.currentData(), start, end, self)
+        self.preview = dialog
+        dialog.open()
+        return dialog
 
     def confirm_overwrite(self, path: Path) -> bool:
         box = QMessageBox(self)

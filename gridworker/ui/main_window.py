@@ -208,6 +208,9 @@ class MainWindow(QMainWindow):
         ledgers.addAction(self.export_action)
         if self.supervising:
             ledgers.addAction(self.import_action)
+        from .workorders import add_ledger_actions
+
+        add_ledger_actions(self, ledgers)  # 巷理事工作清单, 12345 工单
         view = self.menuBar().addMenu(self.tr("&View"))
         for action in self.tab_actions:
             view.addAction(action)

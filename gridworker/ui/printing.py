@@ -127,6 +127,34 @@ def ledger_printable(
     return Printable(body, landscape=True, footer=ledger_heading(entity, grid_name, period))
 
 
+def ledger_preview(
+    ctx: Any,
+    entity: str,
+    grid_id: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    parent: QWidget | None = None,
+) -> QPrintPreviewDialog:
+    """The print preview of a ledger as the export dialog has it chosen (its 打印 button)."""
+    from gridworker.domain import queries
+    from gridworker.store.schema import ENTITY_TABLES
+    from sync.ledger import source
+    from sync.ledger.writer import period_text
+
+    store = ctx.store
+    users = queries.names(store)
+    with store.read() as conn:
+        rows = source.ledger_rows(conn, ENTITY_TABLES, entity, grid_id, date_from, date_to)
+        names = source.names(conn, ENTITY_TABLES, entity, rows, users)
+    grid_names = queries.grid_names(store)
+    names.update(grid_names)
+    grid_name = grid_names.get(grid_id, grid_id) if grid_id else "全部网格"
+    period = period_text(date_from, date_to) if entity in source.DATED_ENTITIES else None
+    today = dt.date.fromisoformat(queries.today(store))
+    printable = ledger_printable(entity, rows, names, grid_name, period, today)
+    return preview_dialog(printable, parent)
+
+
 # -- painting --------------------------------------------------------------------------------
 
 

@@ -975,6 +975,10 @@
         <source>The file could not be written (is it open in Excel?): %1</source>
         <translation>文件无法写入（是否正在 Excel 中打开？）：%1</translation>
     </message>
+    <message>
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
 </context>
 <context>
     <name>Fields</name>
@@ -3267,6 +3271,179 @@ Saving your changes sends it for review again.</source>
     <message>
         <source>(no comment)</source>
         <translation>（无意见）</translation>
+    </message>
+</context>
+<context>
+    <name>WeeklyDialog</name>
+    <message>
+        <source>Weekly work list</source>
+        <translation>巷理事工作清单</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Week of</source>
+        <translation>所在周</translation>
+    </message>
+    <message>
+        <source>Print preview…</source>
+        <translation>打印预览…</translation>
+    </message>
+    <message>
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>保存为 PDF…</translation>
+    </message>
+    <message>
+        <source>Save as Excel…</source>
+        <translation>保存为 Excel…</translation>
+    </message>
+    <message>
+        <source>Save a phone picture…</source>
+        <translation>保存手机图片…</translation>
+    </message>
+    <message>
+        <source>Save the list as</source>
+        <translation>清单保存为</translation>
+    </message>
+    <message>
+        <source>Saved to %1</source>
+        <translation>已保存到 %1</translation>
+    </message>
+</context>
+<context>
+    <name>WorkOrdersDialog</name>
+    <message>
+        <source>12345 work orders</source>
+        <translation>12345 工单</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>To assign</source>
+        <translation>待分派</translation>
+    </message>
+    <message>
+        <source>Replies</source>
+        <translation>工单回复</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>No file chosen</source>
+        <translation>未选择文件</translation>
+    </message>
+    <message>
+        <source>Choose the export…</source>
+        <translation>选择工单导出文件…</translation>
+    </message>
+    <message>
+        <source>Sync first: tickets already on this laptop are skipped. Orders whose address matches no household, or several, go to the grid below, to be assigned by hand.</source>
+        <translation>请先同步：本机已有的工单会跳过。地址未匹配到住户或匹配到多户的工单放入下面的网格，由网格长手动分派。</translation>
+    </message>
+    <message>
+        <source>Export file</source>
+        <translation>工单文件</translation>
+    </message>
+    <message>
+        <source>Unmatched orders to</source>
+        <translation>未匹配工单放入</translation>
+    </message>
+    <message>
+        <source>Open the 12345 export</source>
+        <translation>打开 12345 工单导出文件</translation>
+    </message>
+    <message>
+        <source>Excel (*.xlsx *.xlsm)</source>
+        <translation>Excel 文件 (*.xlsx *.xlsm)</translation>
+    </message>
+    <message>
+        <source>There is no grid yet: sync first.</source>
+        <translation>还没有网格，请先同步。</translation>
+    </message>
+    <message>
+        <source>%1 work order(s) imported.</source>
+        <translation>已导入 %1 件工单。</translation>
+    </message>
+    <message>
+        <source>Ticket</source>
+        <translation>工单编号</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>诉求地址</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <source>Assign</source>
+        <translation>分派</translation>
+    </message>
+    <message>
+        <source>Assign the selected order to</source>
+        <translation>将选中的工单分派给</translation>
+    </message>
+    <message>
+        <source>To assign (%1)</source>
+        <translation>待分派（%1）</translation>
+    </message>
+    <message>
+        <source>Assigned to %1</source>
+        <translation>分派给 %1</translation>
+    </message>
+    <message>
+        <source>Every resolved order, not only those since the last export</source>
+        <translation>导出全部已办结工单（不只是上次导出之后的）</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未导出</translation>
+    </message>
+    <message>
+        <source>Last export: %1</source>
+        <translation>上次导出：%1</translation>
+    </message>
+    <message>
+        <source>Export the reply sheet…</source>
+        <translation>导出回复单…</translation>
+    </message>
+    <message>
+        <source>Save the reply sheet as</source>
+        <translation>回复单保存为</translation>
+    </message>
+    <message>
+        <source>%1 reply line(s) written to %2</source>
+        <translation>已将 %1 条工单回复写入 %2</translation>
+    </message>
+</context>
+<context>
+    <name>WorkOrdersMenu</name>
+    <message>
+        <source>Weekly work list…</source>
+        <translation>巷理事工作清单…</translation>
+    </message>
+    <message>
+        <source>12345 work orders…</source>
+        <translation>12345 工单…</translation>
     </message>
 </context>
 <context>
