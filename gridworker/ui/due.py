@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from gridworker.domain import queries, worklists
+from gridworker.domain import campaign_views, queries, worklists
 from sync.protocol.workflow import KEY_TAGS
 
 from . import labels
@@ -28,6 +28,8 @@ def is_key(row: Row) -> bool:
 def due_model(parent: Any = None) -> RowsModel:
     def attention(row: Row) -> str:
         marks = []
+        if row.get("campaign"):
+            marks.append(translate("Lists", "Emergency"))
         if is_key(row):
             marks.append(translate("Lists", "Key"))
         if row.get("vacated"):
@@ -52,8 +54,10 @@ def due_model(parent: Any = None) -> RowsModel:
             Column(translate("Lists", "Tags"), lambda r: labels.tag_labels(r.get("tags"))),
             Column(
                 translate("Lists", "Every"),
-                lambda r: translate("Lists", "%1 days").replace(
-                    "%1", str(r.get("visit_interval_days") or "")
+                lambda r: (
+                    translate("Lists", "%1 days").replace("%1", str(r["visit_interval_days"]))
+                    if r.get("visit_interval_days")
+                    else ""
                 ),
             ),
             Column(
@@ -61,8 +65,16 @@ def due_model(parent: Any = None) -> RowsModel:
             ),
             Column(
                 translate("Lists", "Why due"),
-                lambda r: labels.due_reason(r.get("overdue_days")),
-                foreground=lambda r: URGENT if (r.get("overdue_days") or 0) > 0 else None,
+                lambda r: (
+                    translate("Lists", "%1, by %2")
+                    .replace("%1", r["campaign"])
+                    .replace("%2", labels.local_time(r.get("campaign_deadline")))
+                    if r.get("campaign")
+                    else labels.due_reason(r.get("overdue_days"))
+                ),
+                foreground=lambda r: (
+                    URGENT if r.get("campaign") or (r.get("overdue_days") or 0) > 0 else None
+                ),
             ),
         ],
         parent=parent,
@@ -100,7 +112,9 @@ class DuePage(QWidget):
 
     def reload(self) -> None:
         keep = self.current_id()
+        # An emergency campaign's households not answered yet lead the day (issue 12).
         rows = queries.due_today(self.ctx.store)
+        rows = campaign_views.lead_with_emergencies(self.ctx.store, rows)
         vacated = worklists.vacated_households(self.ctx.store, [r["id"] for r in rows])
         rows = [{**r, "vacated": r["id"] in vacated} for r in rows]
         self.model.set_rows(rows)

@@ -164,6 +164,8 @@ ENTITY_ENGLISH = {
     "issues": "Issue",
     "issue_updates": "Issue update",
     "attachments": "Attachment",
+    "campaigns": "Campaign",
+    "campaign_responses": "Campaign response",
 }
 
 FIELD_ENGLISH: dict[str, dict[str, str]] = {
@@ -234,6 +236,32 @@ FIELD_ENGLISH: dict[str, dict[str, str]] = {
         "filename": "File name",
         "media_type": "File type",
         "size": "Size",
+    },
+    "campaigns": {
+        "grid_id": "Grid",
+        "campaign_id": "Campaign number",
+        "title": "Campaign title",
+        "kind": "Campaign kind",
+        "status": "Campaign status",
+        "target_rule": "Target households",
+        "form": "Questionnaire",
+        "outcomes": "Outcome choices",
+        "starts_at": "Starts at",
+        "deadline": "Deadline",
+        "targets": "Target households list",
+        "created_by": "Created by",
+        "published_at": "Published at",
+        "closed_at": "Closed at",
+    },
+    "campaign_responses": {
+        "household_id": "Household",
+        "campaign_id": "Campaign number",
+        "outcome": "Outcome",
+        "answers": "Questionnaire answers",
+        "photos": "Photos",
+        "notes": "Notes",
+        "responded_at": "Answered at",
+        "responder_id": "Answered by",
     },
 }
 

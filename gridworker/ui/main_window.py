@@ -24,10 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gridworker.domain import campaigns as camp
 from gridworker.domain import queries
 from sync.protocol.workflow import REVIEWER_ROLES
 
 from . import labels
+from .campaign_admin import CampaignAdminPage
+from .campaigns import CampaignsPage
 from .conflicts import ConflictsPage
 from .context import AppContext
 from .coverage import CoveragePage
@@ -65,6 +68,10 @@ class MainWindow(QMainWindow):
         self.coverage: CoveragePage | None = None
         # 待办走访: the visits a supervisor returned and those marked 需要跟进 (workers).
         self.followups = FollowupsPage(ctx)
+        # 任务 (issue 12): workers answer campaigns, supervisors publish and follow them.
+        self.campaigns: CampaignsPage | CampaignAdminPage = (
+            CampaignAdminPage(ctx) if self.supervising else CampaignsPage(ctx)
+        )
         # Last, so that the older tabs keep their Ctrl+1…4.
         pages: list[QWidget] = [
             self.households,
@@ -72,6 +79,7 @@ class MainWindow(QMainWindow):
             self.issues,
             self.conflicts,
             self.followups,
+            self.campaigns,
         ]
         if self.supervising:
             self.review = ReviewPage(ctx)
@@ -86,6 +94,7 @@ class MainWindow(QMainWindow):
                 self.households,
                 self.due,
                 self.conflicts,
+                self.campaigns,
             ]
         self.pages = pages
         self.tabs = QTabWidget()
@@ -100,10 +109,15 @@ class MainWindow(QMainWindow):
         # notice may hide the other.
         self.returns_banner = Banner()
         self.returns_banner.activated.connect(self._show_returns)
+        # While an emergency campaign is active (平急转换) a banner says so, above the others.
+        self.campaign_banner = Banner()
+        self._emergency_shown: str | None = None
+        self.campaign_banner.activated.connect(lambda: self.tabs.setCurrentWidget(self.campaigns))
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.campaign_banner)
         layout.addWidget(self.banner)
         layout.addWidget(self.returns_banner)
         layout.addWidget(self.tabs)
@@ -179,6 +193,7 @@ class MainWindow(QMainWindow):
             self.issues: self.tr("Issue oversight") if self.supervising else self.tr("My issues"),
             self.conflicts: self.tr("Conflicts and refusals"),
             self.followups: self.tr("Visits to fix"),
+            self.campaigns: self.tr("Campaigns"),
         }
         if self.review is not None and self.coverage is not None:
             titles[self.review] = self.tr("Review visits")
@@ -411,6 +426,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title} — {user.get('display_name', '')}")
         conflicts, rejections = self.conflicts.counts()
         self._tab_text(self.households, self.tr("Households"))
+        self._tab_text(
+            self.campaigns, self.tr("Campaigns (%1)").replace("%1", str(self.campaigns.count()))
+        )
+        self._emergency_notice()
         self._tab_text(self.due, self.tr("Due today (%1)").replace("%1", str(self.due.count())))
         self._tab_text(
             self.followups, self.tr("To fix (%1)").replace("%1", str(self.followups.count()))
@@ -427,6 +446,26 @@ class MainWindow(QMainWindow):
             )
             self._tab_text(self.coverage, self.tr("Coverage"))
         self._update_actions()
+
+    def _emergency_notice(self) -> None:
+        """The emergency banner, shown while an emergency campaign is active (not dismissed
+        for good: a new sync shows it again)."""
+        urgent = [c for c in camp.active_campaigns(self.ctx.store) if c.emergency]
+        if not urgent:
+            self.campaign_banner.hide()
+            return
+        first = urgent[0]
+        text = (
+            self.tr("Emergency campaign under way: %1, deadline %2 (%3 of %4 answered).")
+            .replace("%1", first.title)
+            .replace("%2", labels.local_time(first.deadline))
+            .replace("%3", str(first.answered))
+            .replace("%4", str(first.targets))
+        )
+        # Dismissed, it stays away until another emergency campaign arrives.
+        if not self.campaign_banner.isHidden() or first.campaign_id != self._emergency_shown:
+            self._emergency_shown = first.campaign_id
+            self.campaign_banner.show_notice(text, self.tr("Open the campaign"))
 
     def show_status(self, text: str, msecs: int = 0) -> None:
         """A short notice in the status bar in place of the user's name (for ``msecs``)."""

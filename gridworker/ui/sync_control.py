@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 from gridworker.client.engine import SyncReport
 from gridworker.client.http import AuthRequired, DeviceRevoked, Offline, ServerError
 from gridworker.client.probe import server_reachable
-from gridworker.domain import queries
+from gridworker.domain import campaigns, queries
 
 from . import labels
 from .context import AppContext
@@ -97,7 +97,8 @@ class SyncController(QObject):
         if self.stopped:
             return
         backoff = self.ctx.session.syncer.backoff_seconds()
-        interval = self.ctx.settings.sync_minutes * 60
+        # Every minute while an emergency campaign is active (平急转换), else as set.
+        interval = campaigns.sync_interval(self.ctx.store, self.ctx.settings.sync_minutes * 60)
         # After a failure, try sooner (5 s, 10 s, …) so a returning network is noticed soon.
         seconds = min(backoff, interval) if backoff else interval
         self.timer.start(int(seconds * 1000))

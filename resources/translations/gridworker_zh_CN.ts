@@ -9,6 +9,286 @@
     </message>
 </context>
 <context>
+    <name>CampaignAdminPage</name>
+    <message>
+        <source>New campaign…</source>
+        <translation>新建任务…</translation>
+    </message>
+    <message>
+        <source>Publish</source>
+        <translation>发布</translation>
+    </message>
+    <message>
+        <source>Close the campaign</source>
+        <translation>结束任务</translation>
+    </message>
+    <message>
+        <source>Export the results…</source>
+        <translation>导出结果…</translation>
+    </message>
+    <message>
+        <source>Campaign</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>By grid (households)</source>
+        <translation>按网格（户）</translation>
+    </message>
+    <message>
+        <source>By worker (responses)</source>
+        <translation>按网格员（填报次数）</translation>
+    </message>
+    <message>
+        <source>Households, those needing help first</source>
+        <translation>对象住户（需帮助的在前）</translation>
+    </message>
+    <message>
+        <source>No campaign yet. Create one with 'New campaign…'.</source>
+        <translation>还没有任务。点击“新建任务…”发起一个。</translation>
+    </message>
+    <message>
+        <source>Deadline %1</source>
+        <translation>截止 %1</translation>
+    </message>
+    <message>
+        <source>%1 of %2 households answered</source>
+        <translation>已反馈 %1 / %2 户</translation>
+    </message>
+    <message>
+        <source>not yet sent to the server</source>
+        <translation>尚未上传到服务器</translation>
+    </message>
+    <message>
+        <source>Close “%1”? Workers can no longer answer it.</source>
+        <translation>结束“%1”？结束后网格员不能再填报。</translation>
+    </message>
+    <message>
+        <source>Export the results</source>
+        <translation>导出结果</translation>
+    </message>
+    <message>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n row(s) exported to %1</source>
+        <translation>
+            <numerusform>已导出 %n 行到 %1</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CampaignDialog</name>
+    <message>
+        <source>New campaign</source>
+        <translation>新建任务</translation>
+    </message>
+    <message>
+        <source>e.g. Safety check before the rainstorm</source>
+        <translation>例如：暴雨前安全排查</translation>
+    </message>
+    <message>
+        <source>Every household</source>
+        <translation>全部住户</translation>
+    </message>
+    <message>
+        <source>Households with a tag</source>
+        <translation>按标签</translation>
+    </message>
+    <message>
+        <source>A list from Excel</source>
+        <translation>Excel 住户名单</translation>
+    </message>
+    <message>
+        <source>Choose the list…</source>
+        <translation>选择名单…</translation>
+    </message>
+    <message>
+        <source>Choose the questionnaire (.xlsx)…</source>
+        <translation>选择问卷（.xlsx）…</translation>
+    </message>
+    <message>
+        <source>No questionnaire: outcomes only</source>
+        <translation>无问卷：只记录结果</translation>
+    </message>
+    <message>
+        <source>Publish at once</source>
+        <translation>立即发布</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>任务名称</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>任务类型</translation>
+    </message>
+    <message>
+        <source>Grids</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Households</source>
+        <translation>对象住户</translation>
+    </message>
+    <message>
+        <source>Questionnaire</source>
+        <translation>问卷</translation>
+    </message>
+    <message>
+        <source>Starts</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>截止时间</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>创建</translation>
+    </message>
+    <message>
+        <source>Household list</source>
+        <translation>住户名单</translation>
+    </message>
+    <message>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n household(s) found</source>
+        <translation>
+            <numerusform>找到 %n 户</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n row(s) matched no household</source>
+        <translation>
+            <numerusform>，%n 行未匹配到住户</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>not an Excel file</source>
+        <translation>不是 Excel 文件</translation>
+    </message>
+    <message>
+        <source>This questionnaire cannot be used: %1</source>
+        <translation>问卷无法使用：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n question(s)</source>
+        <translation>
+            <numerusform>%1：共 %n 题</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Choose a questionnaire that can be used, or none.</source>
+        <translation>请选择一份可用的问卷，或不用问卷。</translation>
+    </message>
+    <message>
+        <source>Choose at least one tag.</source>
+        <translation>请至少选择一个标签。</translation>
+    </message>
+    <message>
+        <source>Choose a household list with at least one household.</source>
+        <translation>请选择至少包含一户的住户名单。</translation>
+    </message>
+    <message>
+        <source>The deadline must come after the start.</source>
+        <translation>截止时间应晚于开始时间。</translation>
+    </message>
+</context>
+<context>
+    <name>Campaigns</name>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Head of household</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Answered at</source>
+        <translation>填报时间</translation>
+    </message>
+    <message>
+        <source>Campaign</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>截止时间</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>To do</source>
+        <translation>待反馈</translation>
+    </message>
+</context>
+<context>
+    <name>CampaignsPage</name>
+    <message>
+        <source>Households (nearest deadline first)</source>
+        <translation>对象住户（截止时间近的在前）</translation>
+    </message>
+    <message>
+        <source>Save the answers (Ctrl+Enter)</source>
+        <translation>保存（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <source>No campaign is active in your grids.</source>
+        <translation>您的网格目前没有进行中的任务。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n active campaign(s)</source>
+        <translation>
+            <numerusform>进行中的任务 %n 个</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n household(s) to answer</source>
+        <translation>
+            <numerusform>，待反馈 %n 户</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Key %1</source>
+        <translation>快捷键 %1</translation>
+    </message>
+    <message>
+        <source>Please correct the answers marked in red.</source>
+        <translation>请修改标红的答案。</translation>
+    </message>
+    <message>
+        <source>Saved: %1 — %2</source>
+        <translation>已保存：%1 — %2</translation>
+    </message>
+</context>
+<context>
     <name>CheckedField</name>
     <message>
         <source>%1 is required</source>
@@ -505,14 +785,6 @@
         <translation>做了什么、联系了谁、下一步怎么办</translation>
     </message>
     <message>
-        <source>Save</source>
-        <translation>保存</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
         <source>Comment (required)</source>
         <translation>处置说明（必填）</translation>
     </message>
@@ -717,14 +989,6 @@
         <source>Reason</source>
         <translation>原因</translation>
     </message>
-    <message>
-        <source>Save</source>
-        <translation>保存</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
 </context>
 <context>
     <name>DepartureDialog</name>
@@ -759,14 +1023,6 @@
     <message>
         <source>Moved &amp;to</source>
         <translation>迁往(&amp;T)</translation>
-    </message>
-    <message>
-        <source>Save</source>
-        <translation>保存</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -834,6 +1090,14 @@
     <message>
         <source>Attachment</source>
         <translation>附件</translation>
+    </message>
+    <message>
+        <source>Campaign</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Campaign response</source>
+        <translation>任务反馈</translation>
     </message>
 </context>
 <context>
@@ -926,6 +1190,10 @@
         <translation>导出</translation>
     </message>
     <message>
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
         <source>Save the ledger as</source>
         <translation>台账另存为</translation>
     </message>
@@ -974,10 +1242,6 @@
     <message>
         <source>The file could not be written (is it open in Excel?): %1</source>
         <translation>文件无法写入（是否正在 Excel 中打开？）：%1</translation>
-    </message>
-    <message>
-        <source>Print…</source>
-        <translation>打印…</translation>
     </message>
 </context>
 <context>
@@ -1262,6 +1526,116 @@
         <comment>attachments</comment>
         <translation>大小</translation>
     </message>
+    <message>
+        <source>Grid</source>
+        <comment>campaigns</comment>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Campaign number</source>
+        <comment>campaigns</comment>
+        <translation>任务编号</translation>
+    </message>
+    <message>
+        <source>Campaign title</source>
+        <comment>campaigns</comment>
+        <translation>任务名称</translation>
+    </message>
+    <message>
+        <source>Campaign kind</source>
+        <comment>campaigns</comment>
+        <translation>任务类型</translation>
+    </message>
+    <message>
+        <source>Campaign status</source>
+        <comment>campaigns</comment>
+        <translation>任务状态</translation>
+    </message>
+    <message>
+        <source>Target households</source>
+        <comment>campaigns</comment>
+        <translation>任务对象</translation>
+    </message>
+    <message>
+        <source>Questionnaire</source>
+        <comment>campaigns</comment>
+        <translation>问卷</translation>
+    </message>
+    <message>
+        <source>Outcome choices</source>
+        <comment>campaigns</comment>
+        <translation>结果选项</translation>
+    </message>
+    <message>
+        <source>Starts at</source>
+        <comment>campaigns</comment>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <comment>campaigns</comment>
+        <translation>截止时间</translation>
+    </message>
+    <message>
+        <source>Target households list</source>
+        <comment>campaigns</comment>
+        <translation>对象住户</translation>
+    </message>
+    <message>
+        <source>Created by</source>
+        <comment>campaigns</comment>
+        <translation>发起人</translation>
+    </message>
+    <message>
+        <source>Published at</source>
+        <comment>campaigns</comment>
+        <translation>发布时间</translation>
+    </message>
+    <message>
+        <source>Closed at</source>
+        <comment>campaigns</comment>
+        <translation>结束时间</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <comment>campaign_responses</comment>
+        <translation>住户</translation>
+    </message>
+    <message>
+        <source>Campaign number</source>
+        <comment>campaign_responses</comment>
+        <translation>任务编号</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <comment>campaign_responses</comment>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Questionnaire answers</source>
+        <comment>campaign_responses</comment>
+        <translation>问卷答案</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <comment>campaign_responses</comment>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <comment>campaign_responses</comment>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Answered at</source>
+        <comment>campaign_responses</comment>
+        <translation>填报时间</translation>
+    </message>
+    <message>
+        <source>Answered by</source>
+        <comment>campaign_responses</comment>
+        <translation>填报人</translation>
+    </message>
 </context>
 <context>
     <name>Filters</name>
@@ -1338,6 +1712,13 @@
     <message>
         <source>Keep editing</source>
         <translation>继续编辑</translation>
+    </message>
+</context>
+<context>
+    <name>GridChart</name>
+    <message>
+        <source>Not answered yet</source>
+        <translation>未反馈</translation>
     </message>
 </context>
 <context>
@@ -1582,10 +1963,6 @@
         <translation>保存 (Ctrl+Enter)</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
         <source>These tags make it a key household: visited every %1 days at most.</source>
         <translation>这些标签属于重点户：至少每 %1 天走访一次。</translation>
     </message>
@@ -1821,10 +2198,6 @@
     <message>
         <source>Raise (Ctrl+Enter)</source>
         <translation>上报 (Ctrl+Enter)</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
     </message>
     <message>
         <source>(no subcategory)</source>
@@ -2119,6 +2492,10 @@
         <translation>%1 起逾期，%2 已走访</translation>
     </message>
     <message>
+        <source>Emergency</source>
+        <translation>应急</translation>
+    </message>
+    <message>
         <source>Key</source>
         <translation>重点</translation>
     </message>
@@ -2153,6 +2530,10 @@
     <message>
         <source>Why due</source>
         <translation>待访原因</translation>
+    </message>
+    <message>
+        <source>%1, by %2</source>
+        <translation>%1，%2 前</translation>
     </message>
     <message>
         <source>Returned</source>
@@ -2355,10 +2736,6 @@
         <translation>登录</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
         <source>Grid worker's desk</source>
         <translation>网格员工作台</translation>
     </message>
@@ -2448,6 +2825,10 @@
     <message>
         <source>Visits to fix</source>
         <translation>待办走访</translation>
+    </message>
+    <message>
+        <source>Campaigns</source>
+        <translation>任务</translation>
     </message>
     <message>
         <source>Review visits</source>
@@ -2540,6 +2921,10 @@
         <translation>（演示）</translation>
     </message>
     <message>
+        <source>Campaigns (%1)</source>
+        <translation>任务 (%1)</translation>
+    </message>
+    <message>
         <source>Due today (%1)</source>
         <translation>今日待访（%1）</translation>
     </message>
@@ -2562,6 +2947,14 @@
     <message>
         <source>Review (%1)</source>
         <translation>审核（%1）</translation>
+    </message>
+    <message>
+        <source>Emergency campaign under way: %1, deadline %2 (%3 of %4 answered).</source>
+        <translation>应急任务进行中：%1，截止 %2（已反馈 %3 / %4 户）。</translation>
+    </message>
+    <message>
+        <source>Open the campaign</source>
+        <translation>查看任务</translation>
     </message>
     <message>
         <source>Unsent changes</source>
@@ -2654,12 +3047,16 @@
 <context>
     <name>PhotoStrip</name>
     <message>
-        <source>Photos</source>
-        <translation>照片</translation>
-    </message>
-    <message>
         <source>Add photos…</source>
         <translation>添加照片…</translation>
+    </message>
+    <message>
+        <source>Choose photos</source>
+        <translation>选择照片</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
     </message>
     <message>
         <source>Paste a picture</source>
@@ -2692,10 +3089,6 @@
     <message>
         <source>The photo could not be downloaded: %1</source>
         <translation>照片无法下载：%1</translation>
-    </message>
-    <message>
-        <source>Choose photos</source>
-        <translation>选择照片</translation>
     </message>
     <message>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.heic);;All files (*)</source>
@@ -2872,17 +3265,17 @@
         <source>N&amp;otes</source>
         <translation>备注(&amp;O)</translation>
     </message>
-    <message>
-        <source>Save</source>
-        <translation>保存</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
 </context>
 <context>
     <name>ReviewPage</name>
+    <message>
+        <source>Waiting for review</source>
+        <translation>待审核的走访</translation>
+    </message>
+    <message>
+        <source>Returned to workers</source>
+        <translation>已退回的走访</translation>
+    </message>
     <message>
         <source>Approve (A)</source>
         <translation>通过（A）</translation>
@@ -2910,6 +3303,12 @@
     <message>
         <source>Undo (Ctrl+Z)</source>
         <translation>撤销 (Ctrl+Z)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n returned, %1 fixed</source>
+        <translation>
+            <numerusform>已退回 %n 条，已修改 %1 条</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n visit(s) waiting</source>
@@ -2971,20 +3370,6 @@
             <numerusform>已退回 %n 条走访记录给网格员。</numerusform>
         </translation>
     </message>
-    <message>
-        <source>Waiting for review</source>
-        <translation>待审核的走访</translation>
-    </message>
-    <message>
-        <source>Returned to workers</source>
-        <translation>已退回的走访</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n returned, %1 fixed</source>
-        <translation>
-            <numerusform>已退回 %n 条，已修改 %1 条</numerusform>
-        </translation>
-    </message>
 </context>
 <context>
     <name>RowLegend</name>
@@ -3015,6 +3400,12 @@
         <source> min</source>
         <translation> 分钟</translation>
     </message>
+    <message numerus="yes">
+        <source>%n minute(s)</source>
+        <translation>
+            <numerusform>%n 分钟</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Simplified Chinese</source>
         <translation>简体中文</translation>
@@ -3040,16 +3431,12 @@
         <translation>自动同步间隔(&amp;E)</translation>
     </message>
     <message>
+        <source>Lock when &amp;idle for</source>
+        <translation>闲置自动锁定(&amp;I)</translation>
+    </message>
+    <message>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
-    </message>
-    <message>
-        <source>Save</source>
-        <translation>保存</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
     </message>
     <message>
         <source>CA certificates</source>
@@ -3058,16 +3445,6 @@
     <message>
         <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
         <translation>证书 (*.pem *.crt *.cer);;所有文件 (*)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n minute(s)</source>
-        <translation>
-            <numerusform>%n 分钟</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Lock when &amp;idle for</source>
-        <translation>闲置自动锁定(&amp;I)</translation>
     </message>
 </context>
 <context>
@@ -3172,6 +3549,14 @@ Saving your changes sends it for review again.</source>
         <translation>尚未登记居民</translation>
     </message>
     <message>
+        <source>Name (relation); several separated by 、 (Alt+0)</source>
+        <translation>姓名（关系），多人用顿号分开（Alt+0）</translation>
+    </message>
+    <message>
+        <source>Not registered:</source>
+        <translation>未登记的人：</translation>
+    </message>
+    <message>
         <source>People met</source>
         <translation>见到的人员</translation>
     </message>
@@ -3196,20 +3581,8 @@ Saving your changes sends it for review again.</source>
         <translation>保存 (Ctrl+Enter)</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
         <source>Change the visit as the supervisor asked, then save.</source>
         <translation>请按网格长的意见修改后再保存。</translation>
-    </message>
-    <message>
-        <source>Not registered:</source>
-        <translation>未登记的人：</translation>
-    </message>
-    <message>
-        <source>Name (relation); several separated by 、 (Alt+0)</source>
-        <translation>姓名（关系），多人用顿号分开（Alt+0）</translation>
     </message>
 </context>
 <context>
@@ -3257,20 +3630,20 @@ Saving your changes sends it for review again.</source>
         <translation>否</translation>
     </message>
     <message>
-        <source>Returned before with: %1</source>
-        <translation>曾被退回，审核意见：%1</translation>
-    </message>
-    <message>
-        <source>(no notes)</source>
-        <translation>（无情况说明）</translation>
-    </message>
-    <message>
         <source>Returned to the worker, not fixed yet: %1</source>
         <translation>已退回网格员，尚未修改。退回意见：%1</translation>
     </message>
     <message>
         <source>(no comment)</source>
         <translation>（无意见）</translation>
+    </message>
+    <message>
+        <source>Returned before with: %1</source>
+        <translation>曾被退回，审核意见：%1</translation>
+    </message>
+    <message>
+        <source>(no notes)</source>
+        <translation>（无情况说明）</translation>
     </message>
 </context>
 <context>
@@ -3447,10 +3820,14 @@ Saving your changes sends it for review again.</source>
     </message>
 </context>
 <context>
-    <name>_Dialog</name>
+    <name>WorkerChart</name>
     <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
+        <source>Responses</source>
+        <translation>填报次数</translation>
+    </message>
+    <message>
+        <source>(unknown)</source>
+        <translation>（未知）</translation>
     </message>
 </context>
 </TS>
