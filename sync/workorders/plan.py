@@ -13,7 +13,7 @@ category mapped to our codes (an unknown one is reported and becomes 其他), th
 household found from the address (``sync.addresses``). An order whose address matches no
 household, or several, or only a building, is created without a household in the building's
 grid (else the default grid) and is on the "待分派" list the supervisor assigns by hand: work
-orders with no household and no assignee (``is_unassigned``).
+orders with no household and no assignee (``gridworker.domain.workorders.unassigned``).
 """
 
 from __future__ import annotations
