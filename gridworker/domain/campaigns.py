@@ -15,10 +15,13 @@ Qt-free. Errors are ``ProtocolError``s with a Chinese message naming the field.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import json
 import mimetypes
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,35 +201,59 @@ def sync_interval(store: Store, normal_seconds: float) -> float:
     return float(normal_seconds)
 
 
-def _households(conn: Any, ids: Sequence[str]) -> dict[str, Row]:
+def _households(conn: Any, ids: Sequence[str], grids: Iterable[str]) -> dict[str, Row]:
+    """The target households (address, head, phone, tags), read by grid in plain SQL: a
+    campaign of 20,000 targets is a grid read, not 40 queries of 500 bound ids."""
+    wanted = set(ids)
+    grid_list = sorted(set(grids))
+    if not wanted or not grid_list:
+        return {}
+    marks = ", ".join("?" for _ in grid_list)
     found: dict[str, Row] = {}
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        for r in conn.execute(
-            select(
-                H.c.id,
-                H.c.grid_id,
-                H.c.address,
-                H.c.head_name,
-                H.c.phone,
-                H.c.tags,
-                H.c.deleted,
-            ).where(H.c.id.in_(chunk))
-        ).mappings():
-            found[r["id"]] = dict(r)
-        # A phone sweep needs a number: the household's, else the head's, else anyone's.
-        phones: dict[str, list[tuple[bool, str]]] = {}
-        for r in conn.execute(
-            select(P.c.household_id, P.c.phone, P.c.relation).where(
-                P.c.household_id.in_(chunk), P.c.deleted.is_(False), P.c.phone.is_not(None)
-            )
-        ):
-            phones.setdefault(r.household_id, []).append((r.relation != "head", r.phone))
-        for household_id, numbers in phones.items():
-            h = found.get(household_id)
-            if h is not None and not h["phone"]:
-                h["phone"] = min(numbers)[1]
+    for row_id, grid_id, address, head_name, phone, tags, deleted in conn.exec_driver_sql(
+        "SELECT id, grid_id, address, head_name, phone, tags, deleted FROM households "
+        f"WHERE grid_id IN ({marks})",
+        tuple(grid_list),
+    ):
+        if row_id in wanted:
+            found[row_id] = {
+                "id": row_id,
+                "grid_id": grid_id,
+                "address": address,
+                "head_name": head_name,
+                "phone": phone,
+                "tags": json.loads(tags) if tags and tags != "[]" else [],
+                "deleted": bool(deleted),
+            }
+    # A phone sweep needs a number: the household's, else the head's, else anyone's.
+    phones: dict[str, tuple[bool, str]] = {}
+    for household_id, phone, relation in conn.exec_driver_sql(
+        "SELECT household_id, phone, relation FROM residents "
+        f"WHERE grid_id IN ({marks}) AND deleted = 0 AND phone IS NOT NULL",
+        tuple(grid_list),
+    ):
+        h = found.get(household_id)
+        if h is not None and not h["phone"]:
+            candidate = (relation != "head", phone)
+            if household_id not in phones or candidate < phones[household_id]:
+                phones[household_id] = candidate
+    for household_id, (_, phone) in phones.items():
+        found[household_id]["phone"] = phone
     return found
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a list of tens of thousands of plain dicts is built:
+    they hold no cycles, and the collector's passes over them took more than half the time of
+    a 20,000-household campaign's list."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def targets(
@@ -235,6 +262,11 @@ def targets(
     """The target households of one campaign, or of every active one: nearest deadline first,
     those not yet answered before those answered, then by address. Each with its address,
     head, phone, tags, the campaign's deadline, and its state (latest outcome or None)."""
+    with _bulk():
+        return _targets(store, campaign_id, grid_id)
+
+
+def _targets(store: Store, campaign_id: str | None, grid_id: str | None) -> list[Row]:
     with store.read() as conn:
         if campaign_id is None:
             rows = [r for r in _rows(conn) if r["status"] == "active"]
@@ -243,7 +275,7 @@ def targets(
         if grid_id is not None:
             rows = [r for r in rows if r["grid_id"] == grid_id]
         wanted = sorted({h for r in rows for h in (r["targets"] or [])})
-        households = _households(conn, wanted)
+        households = _households(conn, wanted, {r["grid_id"] for r in rows})
         responses: dict[str, list[Row]] = {}
         for cid in {r["campaign_id"] for r in rows}:
             responses[cid] = _responses(conn, cid)
@@ -503,7 +535,7 @@ def export_results(store: Store, campaign_id: str, path: Path) -> int:
     with store.read() as conn:
         rows = _rows(conn, campaign_id)
         wanted = sorted({h for r in rows for h in (r["targets"] or [])})
-        households = _households(conn, wanted)
+        households = _households(conn, wanted, {r["grid_id"] for r in rows})
         answers = _responses(conn, campaign_id)
         grid_names = _grid_names(conn)
     return write_results(path, rows, households, answers, _names(store), grid_names)
