@@ -190,7 +190,10 @@ class AddressIndex:
     """The households' keys, grouped by house number and building for quick matching."""
 
     households: dict[str, tuple[AddressKey, str]] = field(default_factory=dict)  # id -> key, grid
-    _by_place: dict[tuple[int | None, int | None], list[str]] = field(default_factory=dict)
+    # (house number, building) -> road -> household ids: a match compares a few roads only.
+    _by_place: dict[tuple[int | None, int | None], dict[str, list[str]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def of(cls, rows: Iterable[Mapping[str, Any]]) -> AddressIndex:
@@ -205,17 +208,17 @@ class AddressIndex:
                 room=row.get("room"),
             )
             index.households[row["id"]] = (key, row["grid_id"])
-            index._by_place.setdefault((key.number, key.building), []).append(row["id"])
+            place = index._by_place.setdefault((key.number, key.building), {})
+            place.setdefault(key.road, []).append(row["id"])
         return index
 
     def match(self, text: str | None) -> Match:
         key = address_key(text)
         if not key.road and key.number is None and key.building is None:
             return Match(NONE)
+        roads = self._by_place.get((key.number, key.building), {})
         same_place = [
-            hid
-            for hid in self._by_place.get((key.number, key.building), [])
-            if _same_road(self.households[hid][0].road, key.road)
+            hid for road, ids in roads.items() if _same_road(road, key.road) for hid in ids
         ]
         if not same_place:
             return Match(NONE)
