@@ -197,6 +197,9 @@ class Api:
                     data=data,
                     headers=headers,
                     timeout=self.timeout,
+                    # Per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE win over a
+                    # session's own ``verify``, which would ignore the profile's CA bundle.
+                    verify=self.verify,
                 )
             except requests.exceptions.SSLError:
                 raise SyncError(

@@ -213,10 +213,12 @@ def login_from(address: str, port: int, cafile: Path, body: dict, forged: str) -
 
 
 def test_two_processes_behind_nginx_with_tls_on_one_postgresql(tmp_path: Path, monkeypatch) -> None:
-    # requests lets these variables win over a session's own CA bundle (its "verify"): the
-    # laptop's ca_bundle would be ignored on a machine that sets them (as CI's does).
+    # A machine-wide CA bundle that does not know the test's certificate (as CI's may set):
+    # the laptop's own ca_bundle must still be the one used.
+    import certifi
+
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, certifi.where())
     nginx = nginx_binary()
     cert, key = make_certificate(tmp_path)
     ports = [free_port(), free_port()]
