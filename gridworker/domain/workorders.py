@@ -18,11 +18,16 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from sync.ledger.reader import read_table
 from sync.protocol.errors import PermissionDenied
 from sync.protocol.values import format_time, parse_time
 from sync.protocol.workflow import REVIEWER_ROLES
-from sync.workorders import WorkOrderPlan, plan_workorders, reply_rows, write_replies
+from sync.workorders import (
+    WorkOrderPlan,
+    plan_workorders,
+    read_orders,
+    reply_rows,
+    write_replies,
+)
 
 from ..client import audit
 from ..store.local import Store
@@ -44,7 +49,7 @@ def check_may_import(store: Store) -> None:
 
 def plan_file(store: Store, path: Path, default_grid: str) -> WorkOrderPlan:
     """Read and plan a work-order export against what this laptop holds (nothing written)."""
-    table = read_table(Path(path))
+    table = read_orders(Path(path))
     with store.read() as conn:
         households = [
             dict(r)

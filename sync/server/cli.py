@@ -376,12 +376,12 @@ def _import_households(args: argparse.Namespace, settings: Settings, engine: Any
 
 
 def _import_workorders(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
-    from sync.ledger.reader import read_table
+    from sync.workorders import read_orders
 
     from .workorders import import_workorders
 
     result = import_workorders(
-        engine, settings, read_table(args.file), args.grid, commit=args.commit
+        engine, settings, read_orders(args.file), args.grid, commit=args.commit
     )
     plan = result.plan
     print(plan.report_text())

@@ -8,7 +8,7 @@
   resolved since a time, read from either side's tables.
 """
 
-from .plan import UNASSIGNED_NOTE, PlannedOrder, WorkOrderPlan, plan_workorders
+from .plan import UNASSIGNED_NOTE, PlannedOrder, WorkOrderPlan, plan_workorders, read_orders
 from .replies import REPLY_HEADERS, reply_rows, write_replies
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "PlannedOrder",
     "WorkOrderPlan",
     "plan_workorders",
+    "read_orders",
     "reply_rows",
     "write_replies",
 ]

@@ -22,6 +22,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sync.addresses import EXACT, AddressIndex, Match
@@ -29,7 +30,7 @@ from sync.ledger.errors import LedgerError
 from sync.ledger.headers import _forms
 from sync.ledger.parse import cell_text
 from sync.ledger.plan import ERROR, INFO, WARNING, Problem, column_name
-from sync.ledger.reader import HEADER_SCAN_ROWS, Table
+from sync.ledger.reader import HEADER_SCAN_ROWS, Table, read_table
 from sync.protocol import codes
 from sync.protocol.entities import ISSUE_FIELDS
 from sync.protocol.errors import ValidationError
@@ -160,6 +161,30 @@ def find_header_row(table: Table) -> int | None:
         if "ticket" in found and len(found) >= 3:
             return index
     return None
+
+
+def read_orders(path: Path) -> Table:
+    """The sheet of a workbook that holds the work orders: the ledger reader's choice, or
+    (a workbook with a summary sheet first) the first visible sheet with a work-order header."""
+    table = read_table(path)
+    if find_header_row(table) is not None or Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
+        return table
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, data_only=True)
+    except Exception:  # read_table read it: a second read failing is not expected
+        return table
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible" or ws.title == table.sheet:
+            continue
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        width = max((len(r) for r in rows), default=0)
+        merged = [(m.min_row, m.max_row, m.min_col, m.max_col) for m in ws.merged_cells.ranges]
+        candidate = Table([r + [None] * (width - len(r)) for r in rows], merged, ws.title)
+        if find_header_row(candidate) is not None:
+            return candidate
+    return table
 
 
 def map_category(text: str | None) -> str | None:

@@ -113,3 +113,21 @@ def test_any_table_plans_or_is_refused(rows):
             continue
         for order in plan.orders:
             assert order.values["external_ref"] and order.values["title"]
+
+
+def test_the_orders_sheet_is_found_behind_a_summary_sheet(tmp_path):
+    from openpyxl import load_workbook
+
+    from sync.workorders import read_orders
+
+    from .helpers import messy_export
+
+    path = messy_export(tmp_path / "工单.xlsx")
+    wb = load_workbook(path)
+    summary = wb.create_sheet("统计", 0)
+    summary.append(["姓名", "联系电话", "地址", "件数"])  # a ledger would read this sheet
+    summary.append(["王先生", "13912345678", "秦东门大街", 3])
+    wb.save(path)
+    table = read_orders(path)
+    assert table.sheet == "工单列表"
+    assert len(plan_workorders(table, "grid-a", households(), set(), now=NOW).orders) == 9
