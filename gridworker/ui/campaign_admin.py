@@ -82,7 +82,7 @@ class _Chart(QChartView):
         chart.setMargins(QMargins(4, 4, 4, 4))
         super().__init__(chart, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumHeight(200)
+        self.setMinimumHeight(160)
         self.categories: list[str] = []
         self.sets: dict[str, QBarSet] = {}
 
@@ -107,7 +107,7 @@ class _Chart(QChartView):
         chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(values)
         self.categories = categories
-        self.setMinimumHeight(max(200, 100 + 40 * len(categories)))
+        self.setMinimumHeight(max(160, 80 + 36 * len(categories)))
 
 
 class GridChart(_Chart):
@@ -209,6 +209,7 @@ class CampaignAdminPage(QWidget):
         self.splitter.addWidget(listing)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([600, 760])  # the charts' legends whole on a 1366 screen
         self.empty = QLabel(self.tr("No campaign yet. Create one with 'New campaign…'."))
         self.empty.setObjectName("muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -451,7 +451,9 @@ class MainWindow(QMainWindow):
         """The emergency banner, shown while an emergency campaign is active (not dismissed
         for good: a new sync shows it again)."""
         urgent = [c for c in camp.active_campaigns(self.ctx.store) if c.emergency]
-        if not urgent:
+        # Workers only: a supervisor follows it in the 任务 tab, and one more banner would push
+        # the supervisor's screens past a 1366×768 laptop's height.
+        if not urgent or self.supervising:
             self.campaign_banner.hide()
             return
         first = urgent[0]
