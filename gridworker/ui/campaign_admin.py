@@ -19,7 +19,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QCoreApplication, QMargins, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -219,14 +219,30 @@ class CampaignAdminPage(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.empty, 1)
         layout.addWidget(self.splitter, 1)
-        ctx.tasks.changed.connect(self.reload)
+        self._stale = False
+        ctx.tasks.changed.connect(self._data_changed)
         self.reload()
 
     def count(self) -> int:
         """Active campaigns (the tab's number)."""
+        if self._stale:
+            return len(camp.active_campaigns(self.ctx.store))
         return sum(1 for c in self.all if c.status == "active")
 
+    def _data_changed(self) -> None:
+        # A 20,000-household sweep takes a second or two to tally: only while it is looked at.
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True  # computed again when the page is shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
     def reload(self) -> None:
+        self._stale = False
         keep = self.current_id()
         self.all = camp.campaigns(self.ctx.store, ("draft", "active", "closed"))
         # Active first, then drafts, then closed; nearest deadline first in each.

@@ -145,6 +145,7 @@ def test_create_publish_follow_close_and_export(qtbot, ui_world, tmp_path: Path)
 def test_draft_from_a_household_list_then_published(qtbot, ui_world, tmp_path: Path):
     window, _w1, _w2, homes = supervisor_window(qtbot, ui_world)
     page = window.campaigns
+    window.tabs.setCurrentWidget(page)
     dialog = page.new_campaign()
     dialog.title.setText("暴雨前安全排查")
     dialog.kind.setCurrentIndex(dialog.kind.findData("emergency"))
@@ -170,4 +171,12 @@ def test_draft_from_a_household_list_then_published(qtbot, ui_world, tmp_path: P
     assert found is not None and found.status == "active" and found.targets == 1
     assert page.figures is not None and page.figures["targets"] == 1
     assert window.campaign_banner.isHidden()  # the banner is the workers': here, the tab
+    # Hidden, the page tallies nothing until shown again (the tab's number stays right).
+    window.tabs.setCurrentWidget(window.households)
+    camp.close(window.ctx.store, campaign_id)
+    window.ctx.tasks.notify_changed()
+    assert page.figures is not None and "进行中" in page.picker.currentText()
+    assert window.tabs.tabText(window.tabs.indexOf(page)) == "任务 (0)"
+    window.tabs.setCurrentWidget(page)
+    assert "已结束" in page.picker.currentText()
     assert window.sync.timer.interval() == 60_000
