@@ -386,6 +386,13 @@ def test_push_rules_for_campaigns_and_responses(service, worker, supervisor, hom
         wb.push_one(respond(cid, homes["d"], "safe", {"safe": "yes"}))["error"]["code"]
         == "not_found"
     )
+    # A household created after the publication is not a target (the list is a snapshot).
+    newcomer = household(grid_a, address="朐阳小区 9号楼 901室")
+    assert worker.push_one(newcomer)["status"] == "applied"
+    assert (
+        worker.push_one(respond(cid, newcomer["id"], "safe", {"safe": "yes"}))["error"]["code"]
+        == "not_target"
+    )
     # Photos must be held by their author, as an attachment's bytes must.
     photo = respond(cid, homes["b"], "safe", {"safe": "yes"}, photos=["ab" * 32])
     assert worker.push_one(photo)["error"]["code"] == "not_found"
