@@ -231,7 +231,7 @@ def test_reassign_to_another_worker_of_the_grid_reaches_their_laptop(qtbot, offi
     assert worker_window.issues.mine.isChecked()
     assert worker_window.issues.model.row_of(i["i1"]) >= 0
     assert worker_window.review is None and worker_window.coverage is None
-    assert worker_window.tabs.count() == 5  # with 待办走访
+    assert worker_window.tabs.count() == 6  # with 待办走访 and 任务
     assert not hasattr(worker_window.issues.panel, "reassign_button")
 
 
