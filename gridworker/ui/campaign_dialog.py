@@ -146,7 +146,7 @@ class CampaignDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Create"))
-        buttons.accepted.connect(self.create)
+        buttons.accepted.connect(self.create_campaign)
         buttons.rejected.connect(self.reject)
         outer = QVBoxLayout(self)
         outer.addLayout(layout)
@@ -233,7 +233,7 @@ class CampaignDialog(QDialog):
 
     # -- create --------------------------------------------------------------------------------
 
-    def create(self) -> str | None:
+    def create_campaign(self) -> str | None:
         rule = self.rule_code()
         if not self.form_error.isHidden():
             self._say(self.tr("Choose a questionnaire that can be used, or none."))

@@ -258,9 +258,10 @@ class CampaignsPage(QWidget):
         self.message.hide()
         for button in self.outcome_buttons:
             button.setEnabled(target is not None)
-        if self.outcome_group.checkedButton() is not None:
+        checked = self.outcome_group.checkedButton()
+        if checked is not None:
             self.outcome_group.setExclusive(False)
-            self.outcome_group.checkedButton().setChecked(False)
+            checked.setChecked(False)
             self.outcome_group.setExclusive(True)
         self.save_button.setEnabled(False)
         if target is None:
@@ -349,8 +350,7 @@ class CampaignsPage(QWidget):
             if row["outcome"] is None and row["id"] != done:
                 select_row(self.target_table, number)
                 return
-        row = self.targets.row_of(done)
-        select_row(self.target_table, max(row, 0))
+        select_row(self.target_table, max(self.targets.row_of(done), 0))
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

@@ -65,19 +65,19 @@ def test_create_publish_follow_close_and_export(qtbot, ui_world, tmp_path: Path)
     assert not dialog.load_form(broken)
     assert dialog.form_error.text() == "问卷无法使用：第 3 行（survey 表）：不支持的题型 geopoint"
     assert dialog.form_error.isVisibleTo(dialog)
-    assert dialog.create() is None  # not with a broken form
+    assert dialog.create_campaign() is None  # not with a broken form
     heating = write_xlsform(
         tmp_path / "heating.xlsx", HEATING_SURVEY, HEATING_CHOICES, HEATING_SETTINGS
     )
     assert dialog.load_form(heating)
     assert not dialog.form_error.isVisibleTo(dialog)
     assert dialog.form_label.text() == "独居老人冬季取暖走访：共 6 题"
-    assert dialog.create() is None
+    assert dialog.create_campaign() is None
     assert dialog.error.text() == "请至少选择一个标签。"
     dialog.tag_checks["elderly_alone"].setChecked(True)
     dialog.tag_checks["party_member"].setChecked(True)
     with qtbot.waitSignal(window.sync.finished, timeout=20000):  # published at once
-        campaign_id = dialog.create()
+        campaign_id = dialog.create_campaign()
     assert campaign_id is not None and not dialog.isVisible()
     found = camp.campaign(window.ctx.store, campaign_id)
     assert found is not None and found.status == "active" and found.synced
@@ -162,7 +162,7 @@ def test_draft_from_a_household_list_then_published(qtbot, ui_world, tmp_path: P
     assert dialog.list_label.text() == "list.xlsx: 找到 1 户，1 行未匹配到住户"
     dialog.publish_now.setChecked(False)
     with qtbot.waitSignal(window.sync.finished, timeout=20000):
-        campaign_id = dialog.create()
+        campaign_id = dialog.create_campaign()
     assert "草稿" in page.picker.currentText() and page.publish_button.isEnabled()
     assert window.sync.timer.interval() != 60_000  # a draft is nobody's emergency yet
     with qtbot.waitSignal(window.sync.finished, timeout=20000):
