@@ -36,11 +36,11 @@ def test_a_grid_whose_checksum_never_matches_is_downloaded_again_once_then_repor
     pulls: list[int] = []
     pull = laptop.syncer.api.pull
 
-    def wrong_checksums(cursors: dict[str, int], limit: int) -> Any:
+    def wrong_checksums(cursors: dict[str, int], limit: int, extensions: Any = ()) -> Any:
         pulls.append(cursors.get(grid, -1))
         if len(pulls) > 10:
             raise AssertionError("downloading the grid again without end")
-        page = pull(cursors, limit)
+        page = pull(cursors, limit, extensions)
         for figures in page.get("checksums", {}).values():
             figures["count"] += 1
         return page
