@@ -168,9 +168,9 @@ def test_a_pull_interrupted_between_chunks_resumes_where_it_stopped(world, monke
     asked: list[dict[str, int]] = []
     pull = laptop.syncer.api.pull
 
-    def recorded_pull(cursors: dict[str, int], limit: int) -> Any:
+    def recorded_pull(cursors: dict[str, int], limit: int, extensions: Any = ()) -> Any:
         asked.append(dict(cursors))
-        return pull(cursors, limit)
+        return pull(cursors, limit, extensions)
 
     monkeypatch.setattr(laptop.syncer.api, "pull", recorded_pull)
     report = laptop.syncer.sync()
