@@ -6,6 +6,7 @@ never sees them (checksums included).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sys
@@ -396,6 +397,18 @@ def test_push_rules_for_campaigns_and_responses(service, worker, supervisor, hom
     # Photos must be held by their author, as an attachment's bytes must.
     photo = respond(cid, homes["b"], "safe", {"safe": "yes"}, photos=["ab" * 32])
     assert worker.push_one(photo)["error"]["code"] == "not_found"
+    # An uploaded photo travels with the response: the grid's supervisor (who never held the
+    # bytes) downloads it; a worker of another grid who knows its hash does not.
+    data = "门口积水照片".encode() + b"\xff\xd8"
+    sha = hashlib.sha256(data).hexdigest()
+    put = worker.request(
+        "PUT", f"/attachments/{sha}", content=data, headers={"Content-Type": "image/jpeg"}
+    )
+    assert put.status_code == 201, put.text
+    with_photo = respond(cid, homes["b"], "safe", {"safe": "yes"}, photos=[sha])
+    assert worker.push_one(with_photo)["status"] == "applied"
+    assert supervisor.request("GET", f"/attachments/{sha}").content == data
+    assert wb.request("GET", f"/attachments/{sha}").status_code == 404
     changes = {c["id"]: c["row"] for c in pull_ext(worker, grid_a)}
     assert changes[again["id"]]["answers"] == {"safe": "yes", "people": 2}
     assert changes[again["id"]]["responder_id"] == worker.user["id"]
