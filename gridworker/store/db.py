@@ -95,6 +95,10 @@ def make_engine(path: Path, keys: DataKeys | None = None) -> Engine:
         # The store checkpoints outside its write queue (Store.checkpoint), never inside a
         # commit a save waits for.
         dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+        # 16 MB of page cache per connection (SQLite's default is 2 MB): the search keys of a
+        # supervisor's 20,000 households (~3 MB) stay decrypted in memory between keystrokes
+        # instead of being read and decrypted again on each one.
+        dbapi_connection.execute("PRAGMA cache_size=-16000")
 
     return engine
 
