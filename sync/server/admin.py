@@ -16,7 +16,7 @@ from sync.protocol.values import format_time
 from .auth import hash_password
 from .context import ApiError
 from .db import retrying, write_tx
-from .ledger import GridLedger
+from .grid_versions import GridVersions
 from .models import ENTITY_TABLES, Device, Grid, Leave, User, UserGrid
 from .rows import children_of_household, fetch_rows
 from .settings import Settings
@@ -173,7 +173,7 @@ def move_household(
             source = household["grid_id"]
             if source == target_grid:
                 raise ApiError(409, "same_grid", "住户已在该网格")
-            ledger = GridLedger(conn, settings.test_hooks.version_allocator)
+            ledger = GridVersions(conn, settings.test_hooks.version_allocator)
             if ledger.lock([source, target_grid]) != {source, target_grid}:
                 raise ApiError(404, "not_found", f"网格 {target_grid} 不存在")
             # Read again under the locks: the household may have moved meanwhile.

@@ -43,7 +43,7 @@ from sync.protocol.wire import FUTURE_TOLERANCE_SECONDS, OPS
 
 from . import campaigns
 from .context import Caller
-from .ledger import GridLedger
+from .grid_versions import GridVersions
 from .models import ENTITY_TABLES, BlobHolder, Conflict, Grid, Leave, Rejection
 from .rows import OWN_GRID, StoredRow, fetch_rows
 from .safe_json import bounded_mutation, bounded_text
@@ -78,7 +78,7 @@ class Batch:
         self.caller = caller
         self.now = now
         self.now_text = format_time(now)
-        self.ledger = GridLedger(conn, allocator)
+        self.versions = GridVersions(conn, allocator)
         self.rows: dict[Key, StoredRow | None] = {}
         self.inserts: dict[Key, StoredRow] = {}
         self.updates: dict[Key, StoredRow] = {}
@@ -115,14 +115,14 @@ class Batch:
         the grids, and read again under the locks.
         """
         if self.caller.grids is not None:
-            self.ledger.lock(set(self.caller.grids) | extra)
+            self.versions.lock(set(self.caller.grids) | extra)
             self._prefetch(mutations)
             return
         self._prefetch(mutations)
         grids = set(extra)
         for m in mutations:
             grids.update(self._grids_of(m))
-        self.ledger.lock(grids)
+        self.versions.lock(grids)
         if self.conn.dialect.name == "postgresql":
             self.rows.clear()
             self._prefetch(mutations)
@@ -647,11 +647,11 @@ class Batch:
     ) -> None:
         """Give the row its grid's next version and queue it for writing."""
         grid_id = row["grid_id"]
-        row["version"] = self.ledger.next_version(grid_id)
+        row["version"] = self.versions.next_version(grid_id)
         row["updated_at"] = self.now_text
         row["updated_by"] = self.caller.user_id
         old_live = old["version"] if old is not None and not old["deleted"] else None
-        sums = self.extension_sums if entity in EXTENSION_OF else self.ledger
+        sums = self.extension_sums if entity in EXTENSION_OF else self.versions
         sums.row_changed(
             grid_id, entity, row["id"], old_live, None if row["deleted"] else row["version"]
         )

@@ -28,7 +28,7 @@ from sync.protocol.values import format_time
 from sync.protocol.wire import format_digest, row_hash
 
 from .db import read_tx, retrying, write_tx
-from .ledger import GridLedger
+from .grid_versions import GridVersions
 from .models import ENTITY_TABLES, ExtensionSum, Grid, User
 from .rows import StoredRow
 
@@ -43,7 +43,7 @@ P = ENTITY_TABLES["residents"]
 
 class ExtensionSums:
     """Each grid's count and digest over the extension's live rows, changed by a transaction
-    holding the grid's lock (as ``GridLedger`` does for the grid's own checksum)."""
+    holding the grid's lock (as ``GridVersions`` does for the grid's own checksum)."""
 
     def __init__(self) -> None:
         self._count: dict[tuple[str, str], int] = {}
@@ -319,7 +319,7 @@ def create_campaign(
         now_text = format_time(clock())
         counts: dict[str, int] = {}
         with write_tx(engine) as conn:
-            ledger = GridLedger(conn)
+            ledger = GridVersions(conn)
             found = ledger.lock(wanted)
             if found != set(wanted):
                 missing = ", ".join(sorted(set(wanted) - found))
@@ -343,7 +343,7 @@ def create_campaign(
 
 def _write(
     conn: Connection,
-    ledger: GridLedger,
+    ledger: GridVersions,
     sums: ExtensionSums,
     row: StoredRow,
     old: StoredRow | None,
@@ -374,7 +374,7 @@ def close_campaign(engine: Engine, clock: Any, campaign_id: str) -> int:
             )
             if not grids:
                 raise ValidationError("任务不存在", code="not_found")
-            ledger = GridLedger(conn)
+            ledger = GridVersions(conn)
             ledger.lock(grids)
             sums = ExtensionSums()
             changed = 0

@@ -6,7 +6,7 @@ PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) and the lock is held until commit, so
 become visible in the order they were assigned and a reader's cursor can never skip one
 (PROTOCOL.md, invariant 5). Locks are always taken in sorted grid order, after the device row.
 
-The ledger also keeps each grid's live-row count and XOR digest current, so a pull reads the
+It also keeps each grid's live-row count and XOR digest current, so a pull reads the
 checksum from the grid row instead of hashing the whole grid.
 """
 
@@ -21,7 +21,7 @@ from sync.protocol.wire import format_digest, row_hash
 from .models import Grid
 
 
-class GridLedger:
+class GridVersions:
     def __init__(self, conn: Connection, allocator: str = "lock"):
         self.conn = conn
         self.allocator = allocator

@@ -165,7 +165,7 @@ def _commit(
         admin_id = _importer(conn)
         caller = Caller(admin_id or "", "gridsync", "admin", IMPORT_DEVICE, grids=None)
         batch = Batch(conn, settings, caller, now, allocator=settings.test_hooks.version_allocator)
-        batch.ledger.lock([grid_id])
+        batch.versions.lock([grid_id])
         plan = plan_import(table, grid_id, existing_data(conn, grid_id, id_numbers), now=now)
         mutations = [dict(m, seq=seq) for seq, m in enumerate(plan.mutations(), start=1)]
         # In the import's transaction: recorded exactly when the rows are written.
@@ -193,5 +193,5 @@ def _commit(
             for row in batch.inserts.values():
                 row["updated_by"] = None
         batch.write()
-        batch.ledger.flush()
+        batch.versions.flush()
     return ImportResult(plan, committed=True, versions=(min(versions), max(versions)))

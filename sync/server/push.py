@@ -19,7 +19,7 @@ from .apply import Batch
 from .context import ApiError, Caller
 from .db import retrying, write_tx
 from .epoch import current_epoch, read_epoch
-from .ledger import RelockNeeded
+from .grid_versions import RelockNeeded
 from .models import Device
 from .settings import Settings
 
@@ -113,7 +113,7 @@ def _push_once(
         )
         if settings.test_hooks.before_commit is not None and fresh:
             settings.test_hooks.before_commit()
-        batch.ledger.flush()
+        batch.versions.flush()
         epoch = read_epoch(conn)
     return {
         "last_seq": new_last,

@@ -89,7 +89,7 @@ def _commit(
         caller = Caller(admin_id or "", "gridsync", "admin", IMPORT_DEVICE, grids=None)
         batch = Batch(conn, settings, caller, now, allocator=settings.test_hooks.version_allocator)
         grids = community_grids(conn, grid_id)
-        batch.ledger.lock(grids)
+        batch.versions.lock(grids)
         plan = _plan(conn, table, grid_id, now)
         mutations = [dict(m, seq=seq) for seq, m in enumerate(plan.mutations(), start=1)]
         counts = plan.counts()
@@ -123,7 +123,7 @@ def _commit(
             for row in batch.inserts.values():
                 row["updated_by"] = None
         batch.write()
-        batch.ledger.flush()
+        batch.versions.flush()
     return WorkOrderImport(plan, committed=True, versions=(min(versions), max(versions)))
 
 
