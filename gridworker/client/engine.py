@@ -84,6 +84,10 @@ class Syncer:
         self.apply_chunk = apply_chunk
         self._verified = False  # the first sync of a session recounts every grid
         self.failures = 0
+        # Set by each pull: the last page's checksums, and the grids downloaded from cursor 0
+        # in this sync (every row was just counted: they need no recount).
+        self._last_checksums: dict[str, Any] = {}
+        self._fresh: set[str] = set()
         # What the pull declares; () behaves exactly as a client of protocol version 1.
         self.extensions: tuple[str, ...] = EXTENSIONS
 
@@ -457,7 +461,7 @@ class Syncer:
         reader blocks no writer), then store the result in a short write that applies only if
         the grid's figures did not change meanwhile.
         """
-        checksums: dict[str, Any] = getattr(self, "_last_checksums", {})
+        checksums: dict[str, Any] = self._last_checksums
         bad: list[str] = []
         for grid_id, server in checksums.items():
             with self.store.read() as conn:
@@ -469,7 +473,7 @@ class Syncer:
                 if state is None:
                     continue
                 mine = (state.row_count, state.digest)
-                first_look = not self._verified and grid_id not in getattr(self, "_fresh", set())
+                first_look = not self._verified and grid_id not in self._fresh
                 counted = first_look or mine != (server["count"], server["digest"])
                 if counted:
                     mine = recount(conn, grid_id)
