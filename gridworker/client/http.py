@@ -17,6 +17,7 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.util.retry import Retry
 
+from sync.protocol.errors import ProtocolError
 from sync.protocol.wire import API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,9 @@ GZIP_ABOVE = 2048
 HANDLED_BATCH = 1000  # rejection ids asked about at once (the service's bound)
 
 
-class SyncError(Exception):
-    """Something the user should be told about, in Chinese."""
+class SyncError(ProtocolError):
+    """Something the user should be told about, in Chinese: the protocol's error (a code and
+    a message the app shows as it is) with what the service answered, when it answered."""
 
     code = "sync_error"
 
@@ -40,9 +42,7 @@ class SyncError(Exception):
         status: int | None = None,
         details: dict[str, Any] | None = None,
     ):
-        super().__init__(message)
-        self.message = message
-        self.code = code or self.code
+        super().__init__(message, code=code or None)
         self.status = status
         self.details = details or {}
 
