@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from sync.files import write_atomically
 
 FILE_NAME = "unlock-attempts.json"
 FREE_TRIES = 3
@@ -43,15 +43,8 @@ class Attempts:
         return failures, last
 
     def _write(self, failures: int, last: float) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".attempts-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"failures": failures, "last": last}, handle)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        data = json.dumps({"failures": failures, "last": last}).encode("utf-8")
+        write_atomically(self.path, data)
 
     @property
     def failures(self) -> int:

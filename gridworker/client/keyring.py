@@ -20,13 +20,9 @@ device wipe deletes it first). Qt-free; keys and passwords never reach a log or 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hmac
 import json
-import os
 import secrets
-import stat
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,6 +35,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from sync.files import write_atomically
 
 FILE_NAME = "keyring.json"
 FORMAT = 1
@@ -265,19 +263,8 @@ class Keyring:
     def save(self) -> None:
         """Write under a temporary name, fsync, then replace: never a half-written keyring
         (losing it would lose the data)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".keyring-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.data, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        data = json.dumps(self.data).encode("utf-8")
+        write_atomically(self.path, data, fsync=True, owner_only=True)
 
 
 def erase(profile: Path) -> None:

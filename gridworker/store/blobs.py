@@ -11,11 +11,11 @@ release before encryption) files are plain and named by their SHA-256;
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sync.files import write_atomically
 
 from .errors import classify, raise_storage_error
 
@@ -69,15 +69,7 @@ class BlobFiles:
     @staticmethod
     def _write(target: Path, data: bytes) -> None:
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".add-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(target, data)
         except OSError as exc:
             if classify(exc) is None:
                 raise

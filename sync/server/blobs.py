@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
-import tempfile
 import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Text, cast, insert, select
+
+from sync.files import write_atomically
 
 from .context import ApiError, Caller
 from .db import write_tx
@@ -65,17 +65,8 @@ class FileBlobStore(BlobStorage):
         return self.path(sha256).is_file()
 
     def put(self, sha256: str, data: bytes) -> None:
-        target = self.path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename, so a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path(sha256), data)
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
