@@ -76,9 +76,9 @@ def results_table(
     outcomes = {o["code"]: o["label"] for o in rules.outcomes_of(first)}
     responses = list(responses)
     counts: dict[str, int] = {}
-    for r in responses:
-        if not r.get("deleted"):
-            counts[r["household_id"]] = counts.get(r["household_id"], 0) + 1
+    for response in responses:
+        if not response.get("deleted"):
+            counts[response["household_id"]] = counts.get(response["household_id"], 0) + 1
     latest = latest_by_household(responses)
     header = ["序号", "网格", "地址", "户主", "联系电话", "结果", "填报人", "填报时间", "反馈次数"]
     header += [q.label or q.name for q in questions]

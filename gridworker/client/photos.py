@@ -6,6 +6,7 @@ Qt-free; the UI runs it off the GUI thread."""
 from __future__ import annotations
 
 import hashlib
+
 from ..store.blobs import BlobFiles
 from .http import Api, SyncError
 

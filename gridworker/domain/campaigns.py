@@ -462,7 +462,7 @@ def progress(store: Store, campaign_id: str) -> dict[str, Any]:
     latest = latest_by_household(answers)
     codes_ = [o["code"] for o in found.outcomes]
     by_grid = []
-    totals = {"targets": 0, "answered": 0, "by_outcome": dict.fromkeys(codes_, 0)}
+    totals: dict[str, Any] = {"targets": 0, "answered": 0, "by_outcome": dict.fromkeys(codes_, 0)}
     for row in rows:
         tally = dict.fromkeys(codes_, 0)
         targets_ = row["targets"] or []

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from sync.protocol.values import SHANGHAI, local_day_bound
 from sync.protocol.workflow import (
@@ -133,8 +133,8 @@ def coverage(store: Store, start: dt.date, end: dt.date, *, grid_id: str | None 
     hi = local_day_bound(end + dt.timedelta(days=1))
     grid_names = queries.grid_names(store)
 
-    household_filter = [H.c.deleted.is_(False)]
-    visit_filter = [V.c.deleted.is_(False)]
+    household_filter: list[ColumnElement[bool]] = [H.c.deleted.is_(False)]
+    visit_filter: list[ColumnElement[bool]] = [V.c.deleted.is_(False)]
     if grid_id:
         household_filter.append(H.c.grid_id == grid_id)
         visit_filter.append(V.c.grid_id == grid_id)

@@ -352,7 +352,7 @@ def raise_issue(
 
 
 def _issue(conn: Any, issue_id: str) -> Row:
-    issue = rowlib.load_row(conn, "issues", issue_id)
+    issue: Row | None = rowlib.load_row(conn, "issues", issue_id)
     if issue is None:
         raise ValidationError("事项不存在", code="parent_not_found", field="issue_id")
     return issue
@@ -518,7 +518,7 @@ def apply_rejection_again(store: Store, rejection: Row) -> Row:
     that moved to another of the supervisor's grids, say); then it counts as handled."""
     entity, row_id, op = rejection.get("entity"), rejection.get("row_id"), rejection.get("op")
     payload = rejection.get("payload")
-    if not can_apply_again(rejection) or not row_id:
+    if not can_apply_again(rejection) or not row_id or not entity:
         raise ValidationError("这条修改无法重新提交", code="invalid_value")
     with store.write() as conn:
         current = rowlib.load_row(conn, entity, row_id)

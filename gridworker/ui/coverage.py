@@ -383,7 +383,7 @@ class CoveragePage(QWidget):
             start, end = today - dt.timedelta(days=int(key) - 1), today
         for edit, day in ((self.date_from, start), (self.date_to, end)):
             edit.blockSignals(True)
-            edit.setDate(QDate(day))
+            edit.setDate(QDate(day.year, day.month, day.day))
             edit.blockSignals(False)
         self.reload()
 
@@ -396,7 +396,7 @@ class CoveragePage(QWidget):
     def set_period(self, start: dt.date, end: dt.date) -> None:
         for edit, day in ((self.date_from, start), (self.date_to, end)):
             edit.blockSignals(True)
-            edit.setDate(QDate(day))
+            edit.setDate(QDate(day.year, day.month, day.day))
             edit.blockSignals(False)
         self._dates_edited()
 

@@ -61,7 +61,8 @@ def date_edit(parent: QWidget | None = None, *, open_ended: bool = False) -> QDa
         edit.setSpecialValueText(translate("Filters", "Any"))
         edit.setDate(OPEN_DATE)
     else:
-        edit.setDate(QDate(today_local()))
+        today = today_local()
+        edit.setDate(QDate(today.year, today.month, today.day))
     return edit
 
 
@@ -69,4 +70,5 @@ def date_of(edit: QDateEdit) -> dt.date | None:
     """The chosen date, or None when an open-ended edit is left at "any"."""
     if edit.specialValueText() and edit.date() == edit.minimumDate():
         return None
-    return edit.date().toPython()  # type: ignore[no-any-return]
+    chosen: dt.date = edit.date().toPython()  # type: ignore[assignment]
+    return chosen

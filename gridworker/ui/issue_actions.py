@@ -114,7 +114,8 @@ class ReassignDialog(_Dialog):
         self.ok.setText(self.tr("Reassign"))
 
     def assignee(self) -> str | None:
-        return self.person.currentData()
+        person: str | None = self.person.currentData()
+        return person
 
     def assignee_name(self) -> str:
         return self.person.currentText()

@@ -26,7 +26,7 @@ MUTED = QColor("#757575")
 @dataclass(frozen=True)
 class Column:
     title: str
-    text: Callable[[Row], str]
+    text: Callable[[Row], str | None]  # None: an empty cell
     tooltip: Callable[[Row], str] | None = None
     align: Qt.AlignmentFlag | None = None
     foreground: Callable[[Row], QColor | None] | None = None  # this column only

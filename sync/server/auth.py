@@ -334,9 +334,7 @@ def complete_login(
             # The device's key escrow (docs/protocol.md "Encryption at rest"), made once.
             escrow = secrets.token_urlsafe(32)
             if device is not None:
-                conn.execute(
-                    update(Device).where(Device.id == device_id).values(key_escrow=escrow)
-                )
+                conn.execute(update(Device).where(Device.id == device_id).values(key_escrow=escrow))
         if device is None:
             conn.execute(
                 insert(Device).values(

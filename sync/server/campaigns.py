@@ -326,7 +326,7 @@ def create_campaign(
                 raise ValidationError(f"网格不存在：{missing}", code="not_found")
             sums = ExtensionSums()
             for grid_id in wanted:
-                row = {f: None for f in fields}
+                row: dict[str, Any] = dict.fromkeys(fields)
                 row.update(base, grid_id=grid_id, targets=[])
                 row["id"] = rules.campaign_row_id(campaign_id, grid_id)
                 if publish:

@@ -140,17 +140,17 @@ def route_template(scope: Scope) -> str:
         return path
     partial = None
     for candidate in getattr(scope.get("app"), "routes", ()):
-        path = getattr(candidate, "path", None)
-        if not isinstance(path, str):
+        template = getattr(candidate, "path", None)
+        if not isinstance(template, str):
             continue  # an included router: its routes set scope["route"] when they answer
         try:
             match, _ = candidate.matches(scope)
         except Exception:  # counting must never fail a request
             continue
         if match == Match.FULL:
-            return path
+            return template
         if match == Match.PARTIAL and partial is None:
-            partial = path  # the path matched, the method did not
+            partial = template  # the path matched, the method did not
     return partial or "unmatched"
 
 

@@ -71,7 +71,7 @@ class LoginResponse(BaseModel):
     key_escrow: str | None = Field(
         None,
         description="extension: this device's secret wrapping its local data key a second time "
-        "(docs/protocol.md \"Encryption at rest\"); the same at every login of the device",
+        '(docs/protocol.md "Encryption at rest"); the same at every login of the device',
     )
 
 

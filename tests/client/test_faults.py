@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy import event, func, insert, select
 
 from gridworker.client.http import AuthRequired, DeviceRevoked, Offline
+from gridworker.client.keyring import remembered
 from gridworker.domain import operations as ops
 from gridworker.domain import queries
 from gridworker.paths import profile_dir
-from gridworker.client.keyring import remembered
 from gridworker.session import Session, login, open_profile, unlock
 from gridworker.store.db import connect, current_revision, head_revision, open_engine
 from gridworker.store.local import Store

@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-def _bookkeeping(table: str) -> list[sa.SchemaItem]:
+def _bookkeeping(table: str) -> list[sa.schema.SchemaItem]:
     return [
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),
