@@ -55,7 +55,7 @@ class Attempts:
         """The wait imposed after ``failures`` wrong passwords in a row."""
         if failures <= FREE_TRIES:
             return 0.0
-        return min(MAX_WAIT, FIRST_WAIT * 2 ** min(failures - FREE_TRIES - 1, 20))
+        return min(MAX_WAIT, FIRST_WAIT * 2.0 ** min(failures - FREE_TRIES - 1, 20))
 
     def wait_seconds(self) -> float:
         """How long before the next try is allowed (0 when it is allowed now)."""
