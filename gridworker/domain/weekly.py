@@ -26,6 +26,7 @@ from sync.protocol.values import SHANGHAI
 
 from ..store.local import Store
 from ..store.schema import ENTITY_TABLES
+from ..store.search import natural_key
 from . import queries
 
 H = ENTITY_TABLES["households"]
@@ -151,7 +152,7 @@ def build_weekly(
     for group in by_road.values():
         group.lines.sort(key=lambda line: line.sort)
     weekly.groups = sorted(
-        by_road.values(), key=lambda g: (g.road == OTHER_PLACE, queries.natural_key(g.road))
+        by_road.values(), key=lambda g: (g.road == OTHER_PLACE, natural_key(g.road))
     )
     return weekly
 

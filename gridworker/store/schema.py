@@ -164,6 +164,9 @@ class SearchKey(Base):
     household_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     grid_id: Mapped[str | None] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(200), index=True)
+    # The address with its digit runs padded (``natural_key``): the list's order, so that
+    # 2号楼 sorts before 10号楼 in SQL however many households match.
+    address_order: Mapped[str] = mapped_column(Text, server_default="")
     head_name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
     kind: Mapped[str | None] = mapped_column(String(32))

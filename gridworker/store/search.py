@@ -19,7 +19,7 @@ from typing import Any
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from sync.protocol.values import SHANGHAI, fold_width, parse_time
 from sync.protocol.workflow import (
@@ -33,6 +33,15 @@ from sync.protocol.workflow import (
 from .schema import ENTITY_TABLES, SearchKey, SearchStale
 
 SEPARATOR = "\x1f"  # never typed: a term cannot match across two keys
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=65536)
+def natural_key(text: str | None) -> str:
+    """``3号楼 1001室`` sorts after ``3号楼 101室``: digit runs padded to compare as numbers."""
+    return _DIGITS.sub(lambda m: m.group().zfill(10), text or "")
 
 
 def due_on(last_visit: str | None, interval_days: int | None) -> str | None:
@@ -244,6 +253,7 @@ def refresh_search_keys(conn: Connection, household_ids: Iterable[str]) -> None:
                     "household_id": hid,
                     "grid_id": h.grid_id,
                     "address": h.address,
+                    "address_order": natural_key(h.address),
                     "head_name": h.head_name,
                     "phone": h.phone,
                     "kind": h.kind,
