@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sync.protocol.errors import ValidationError
+from sync.campaign_results import match_household_list
 
 from ..store.local import Store
 from ..store.schema import ENTITY_TABLES
@@ -57,23 +57,6 @@ def read_household_list(store: Store, path: Path, grids: Sequence[str]) -> tuple
     """Household ids from an Excel list (a 住户编号 or 地址 column, as ``gridsync campaign
     create --households`` reads it), matched against this laptop's households of ``grids``.
     Returns the ids found and how many non-empty rows matched none."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # a damaged or non-Excel file
-        raise ValidationError("无法读取住户名单，请选择 .xlsx 文件", code="invalid_value") from exc
-    try:
-        rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        book.close()
-    if not rows:
-        raise ValidationError("住户名单为空", code="required")
-    header = [str(c or "").strip() for c in rows[0]]
-    by_id = next((i for i, h in enumerate(header) if h in ("住户编号", "编号", "id")), None)
-    by_address = next((i for i, h in enumerate(header) if h in ("地址", "住址", "address")), None)
-    if by_id is None and by_address is None:
-        raise ValidationError("住户名单第 1 行应有“住户编号”或“地址”列", code="invalid_value")
     with store.read() as conn:
         live = {
             r.id: r.address
@@ -83,23 +66,7 @@ def read_household_list(store: Store, path: Path, grids: Sequence[str]) -> tuple
                 )
             )
         }
-    by_text = {address: h_id for h_id, address in live.items()}
-    found: list[str] = []
-    missed = 0
-    for cells in rows[1:]:
-        if by_id is not None:
-            key = str(cells[by_id] if by_id < len(cells) else "").strip().lower()
-            hit = key if key in live else None
-        else:
-            assert by_address is not None
-            cell = cells[by_address] if by_address < len(cells) else None
-            hit = by_text.get(str(cell or "").strip())
-        if hit is None:
-            if any(c not in (None, "") for c in cells):
-                missed += 1
-        elif hit not in found:
-            found.append(hit)
-    return found, missed
+    return match_household_list(path, live)
 
 
 __all__ = ["emergency_targets", "lead_with_emergencies", "read_household_list"]

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from sync.campaign_results import match_household_list
 from sync.forms import read_xlsform
 from sync.protocol import campaigns as rules
 from sync.protocol import codes
@@ -238,21 +239,6 @@ def read_household_list(
 ) -> tuple[list[str], int]:
     """Household ids from an Excel list: a column 住户编号 (ids) or 地址 (addresses matched in
     the campaign's grids). Returns the ids found and the number of rows not matched."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
-    if not rows:
-        raise ValidationError("住户名单为空", code="required")
-    header = [str(c or "").strip() for c in rows[0]]
-    by_id = next((i for i, h in enumerate(header) if h in ("住户编号", "编号", "id")), None)
-    by_address = next((i for i, h in enumerate(header) if h in ("地址", "住址", "address")), None)
-    if by_id is None and by_address is None:
-        raise ValidationError("住户名单第 1 行应有“住户编号”或“地址”列", code="invalid_value")
     live = {
         r.id: r.address
         for r in conn.execute(
@@ -261,21 +247,7 @@ def read_household_list(
             )
         )
     }
-    by_text = {address: h_id for h_id, address in live.items()}
-    found: list[str] = []
-    missed = 0
-    for cells in rows[1:]:
-        if by_id is not None:
-            key = str(cells[by_id] or "").strip().lower()
-            hit = key if key in live else None
-        else:
-            hit = by_text.get(str(cells[by_address] or "").strip())  # type: ignore[index]
-        if hit is None:
-            if any(c not in (None, "") for c in cells):
-                missed += 1
-        elif hit not in found:
-            found.append(hit)
-    return found, missed
+    return match_household_list(path, live)
 
 
 def create_campaign(

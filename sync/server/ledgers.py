@@ -10,9 +10,10 @@ for duplicates is what the import is written against.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
@@ -176,22 +177,32 @@ def _commit(
         if not mutations:
             return ImportResult(plan, committed=True)
         batch.lock_for(mutations, {grid_id})
-        row_of = plan.source_rows()
-        versions = []
-        for m in mutations:
-            result = batch.apply(m)
-            if result["status"] != "applied":
-                error = result["error"] or {"code": result["status"], "message": "记录已存在"}
-                raise ApiError(
-                    422,
-                    str(error["code"]),
-                    f"第{row_of.get(m['id'], '?')}行未能导入：{error['message']}；"
-                    "整个导入已撤销，未写入任何数据",
-                )
-            versions.append(int(result["version"]))
-        if admin_id is None:
-            for row in batch.inserts.values():
-                row["updated_by"] = None
-        batch.write()
-        batch.versions.flush()
+        versions = apply_all_or_nothing(batch, mutations, plan.source_rows(), admin_id)
     return ImportResult(plan, committed=True, versions=(min(versions), max(versions)))
+
+
+def apply_all_or_nothing(
+    batch: Batch, mutations: list[dict[str, Any]], row_of: Mapping[str, int], admin_id: str | None
+) -> list[int]:
+    """Apply an import's mutations in the caller's transaction (the grids already locked):
+    every one applied, or a 422 naming the source row of the first that was not, and the
+    transaction rolls back, so nothing is written. Returns the versions given. Shared by the
+    ledger import and the 12345 work-order import."""
+    versions = []
+    for m in mutations:
+        result = batch.apply(m)
+        if result["status"] != "applied":
+            error = result["error"] or {"code": result["status"], "message": "记录已存在"}
+            raise ApiError(
+                422,
+                str(error["code"]),
+                f"第{row_of.get(m['id'], '?')}行未能导入：{error['message']}；"
+                "整个导入已撤销，未写入任何数据",
+            )
+        versions.append(int(result["version"]))
+    if admin_id is None:
+        for row in batch.inserts.values():
+            row["updated_by"] = None
+    batch.write()
+    batch.versions.flush()
+    return versions

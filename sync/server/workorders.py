@@ -22,9 +22,9 @@ from sync.workorders import WorkOrderPlan, plan_workorders, reply_rows, write_re
 
 from . import audit
 from .apply import Batch
-from .context import ApiError, Caller
+from .context import Caller
 from .db import read_tx, retrying, write_tx
-from .ledgers import IMPORT_DEVICE, _grid_name, _importer
+from .ledgers import IMPORT_DEVICE, _grid_name, _importer, apply_all_or_nothing
 from .models import ENTITY_TABLES, AuditEvent, Grid, User
 from .settings import Settings
 
@@ -106,24 +106,7 @@ def _commit(
         if not mutations:
             return WorkOrderImport(plan, committed=True)
         batch.lock_for(mutations, set(grids))
-        row_of = plan.source_rows()
-        versions = []
-        for m in mutations:
-            result = batch.apply(m)
-            if result["status"] != "applied":
-                error = result["error"] or {"code": result["status"], "message": "记录已存在"}
-                raise ApiError(
-                    422,
-                    str(error["code"]),
-                    f"第{row_of.get(m['id'], '?')}行未能导入：{error['message']}；"
-                    "整个导入已撤销，未写入任何数据",
-                )
-            versions.append(int(result["version"]))
-        if admin_id is None:
-            for row in batch.inserts.values():
-                row["updated_by"] = None
-        batch.write()
-        batch.versions.flush()
+        versions = apply_all_or_nothing(batch, mutations, plan.source_rows(), admin_id)
     return WorkOrderImport(plan, committed=True, versions=(min(versions), max(versions)))
 
 
